@@ -1,0 +1,51 @@
+// Folder boundaries are enforced here, not by discipline (see README "Layout").
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['fs', 'child_process', 'net', 'os', 'path', 'http', 'https', 'crypto', 'url', 'stream', 'process', 'worker_threads', 'readline', 'tls', 'dns', 'zlib'];
+const nodeBuiltinPatterns = ['node:*', ...nodeBuiltins, ...nodeBuiltins.map((m) => `${m}/*`)];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test-results/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // main/core is pure: text in, data out. No I/O, no transports, no Electron.
+    files: ['main/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: nodeBuiltinPatterns, message: 'main/core is pure: no Node I/O modules.' },
+          { group: ['electron', 'ssh2', 'ssh-config'], message: 'main/core is pure: no Electron or transports.' },
+          { group: ['**/io/**', '**/cli/**', '**/electron/**', '**/server/**'], message: 'main/core must not depend on outer layers.' },
+        ],
+      }],
+      'no-restricted-globals': ['error', { name: 'process', message: 'main/core is pure: no process access.' }],
+    },
+  },
+  {
+    // Only main/electron and preload/ import electron; main/core and main/io have their own rules.
+    files: ['main/cli/**/*.ts', 'main/server/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx', 'test/**/*.ts'],
+    ignores: ['test/electron/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['electron', 'electron/*'], message: 'Only main/electron imports electron.' }],
+      }],
+    },
+  },
+  {
+    // main/io holds transports and collectors; it must not reach into the CLI or the app shell.
+    files: ['main/io/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['electron', 'electron/*'], message: 'Only main/electron imports electron.' },
+          { group: ['**/cli/**', '**/electron/**', '**/server/**'], message: 'main/io must not depend on the CLI, server or app shell.' },
+        ],
+      }],
+    },
+  },
+);
