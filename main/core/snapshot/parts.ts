@@ -15,15 +15,17 @@ export interface FunctionSlice {
   functions: FunctionPatch[];
 }
 
-type DeepPartialHost = {
-  [K in keyof Host]?: Host[K] extends object | null ? Partial<NonNullable<Host[K]>> | null : Host[K];
+/** Host facts from one source: the nested cpu/dmi objects may be partial too. */
+type HostPart = Partial<Omit<Host, 'cpu' | 'dmi'>> & {
+  cpu?: Partial<Host['cpu']>;
+  dmi?: Partial<Host['dmi']>;
 };
 
 export interface SnapshotParts {
   functions: FunctionSlice[];
   /** Groups as the kernel reports them (sysfs, or a group listing). */
   groups?: { source: SourceName; groups: IommuGroup[] };
-  host?: DeepPartialHost;
+  host?: HostPart;
   cmdline?: KernelCommandLine;
   dmesg?: DmesgEvent[];
   iommu?: Partial<Omit<Snapshot['iommu'], 'dmesg'>>;

@@ -1,0 +1,150 @@
+/**
+ * `iommu-atlas` command line. Exit codes: 0 ok, 1 usage, 2 input or connection error.
+ * Data goes to stdout, progress and messages to stderr, so output can be piped.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { writeFile } from 'node:fs/promises';
+import { TransportError } from '../io/transport.ts';
+import { InputError } from '../io/import.ts';
+import { loadSnapshotOrCollect, collectTarget, type CollectCliOptions } from './load.ts';
+import { importPaths } from '../io/import.ts';
+import { renderShowText, showJson } from '../core/report/show.ts';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  isTTY: Boolean(process.stderr.isTTY),
+};
+
+export const USAGE = `Usage: iommu-atlas <command> [options]
+
+Commands:
+  collect [TARGET] [--sudo] [--output FILE]   Read a host into a snapshot (JSON).
+                                               TARGET omitted: this machine; user@host[:port] or an
+                                               ~/.ssh/config alias: over SSH.
+  import FILE… [--output FILE]                Build a snapshot from saved or pasted outputs
+                                               (lspci, group listings, dmesg, dmidecode, virsh XML,
+                                               /proc/cmdline…) or a directory of them.
+  show SNAPSHOT|TARGET [--json]               The IOMMU groups with their devices, and what could
+                                               not be read.
+
+SSH options (collect, show with a TARGET):
+  --accept-new-host-key   Trust an unknown host key (check the fingerprint first). A changed key is
+                          always refused.
+  -i, --identity FILE     Private key to use (repeatable).
+  --timeout SECONDS       Connect and collection time limit (default 15 s to connect, 120 s to collect).
+
+Exit codes: 0 ok, 1 usage error, 2 input or connection error.
+`;
+
+class UsageError extends Error {}
+
+const sshOptions = {
+  sudo: { type: 'boolean' },
+  'accept-new-host-key': { type: 'boolean' },
+  identity: { type: 'string', short: 'i', multiple: true },
+  timeout: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function collectOptions(values: Record<string, unknown>, io: CliIo): CollectCliOptions {
+  let timeoutSeconds: number | undefined;
+  if (typeof values['timeout'] === 'string') {
+    timeoutSeconds = Number(values['timeout']);
+    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout needs a number of seconds, not "${values['timeout']}"`);
+  }
+  return {
+    sudo: values['sudo'] === true,
+    acceptNewHostKey: values['accept-new-host-key'] === true,
+    identityFiles: (values['identity'] as string[] | undefined) ?? [],
+    timeoutSeconds,
+    progress: (message) => io.stderr(`${message}\n`),
+  };
+}
+
+async function writeOutput(json: string, output: string | undefined, io: CliIo): Promise<void> {
+  if (output) {
+    await writeFile(output, json);
+    io.stderr(`wrote ${output}\n`);
+  } else {
+    io.stdout(json);
+  }
+}
+
+function reportWarnings(warnings: string[], io: CliIo): void {
+  const shown = warnings.slice(0, 20);
+  for (const w of shown) io.stderr(`warning: ${w}\n`);
+  if (warnings.length > shown.length) io.stderr(`warning: … and ${warnings.length - shown.length} more (see provenance.warnings)\n`);
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === '-h' || command === '--help' || command === 'help') {
+    io.stdout(USAGE);
+    return command ? 0 : 1;
+  }
+  switch (command) {
+    case 'collect': {
+      const { values, positionals } = parse(rest, { ...sshOptions, output: { type: 'string', short: 'o' } });
+      if (values.help) return io.stdout(USAGE), 0;
+      if (positionals.length > 1) throw new UsageError('collect takes at most one TARGET');
+      const snapshot = await collectTarget(positionals[0] ?? null, collectOptions(values, io));
+      reportWarnings(snapshot.provenance.warnings, io);
+      await writeOutput(`${JSON.stringify(snapshot, null, 1)}\n`, values.output, io);
+      return 0;
+    }
+    case 'import': {
+      const { values, positionals } = parse(rest, { output: { type: 'string', short: 'o' } });
+      if (values.help) return io.stdout(USAGE), 0;
+      if (positionals.length === 0) throw new UsageError('import needs at least one FILE or directory');
+      const snapshot = await importPaths(positionals);
+      for (const input of snapshot.provenance.inputs) io.stderr(`read ${input.name} as ${input.format}\n`);
+      reportWarnings(snapshot.provenance.warnings, io);
+      await writeOutput(`${JSON.stringify(snapshot, null, 1)}\n`, values.output, io);
+      return 0;
+    }
+    case 'show': {
+      const { values, positionals } = parse(rest, { ...sshOptions, json: { type: 'boolean' } });
+      if (values.help) return io.stdout(USAGE), 0;
+      if (positionals.length !== 1) throw new UsageError('show takes one SNAPSHOT file or TARGET');
+      const snapshot = await loadSnapshotOrCollect(positionals[0]!, collectOptions(values, io));
+      io.stdout(values.json ? `${JSON.stringify(showJson(snapshot), null, 2)}\n` : renderShowText(snapshot));
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`iommu-atlas: ${e.message}\n\n${USAGE}`);
+      return 1;
+    }
+    if (e instanceof TransportError || e instanceof InputError) {
+      io.stderr(`iommu-atlas: ${e.message}\n`);
+      return 2;
+    }
+    if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string') {
+      io.stderr(`iommu-atlas: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,387 @@
+/**
+ * The group selection for every device, in the kernel's probe order (spec 1.1 and 1.7, kernel
+ * `pci_device_group` in drivers/iommu/iommu.c): the alias walk, the upward ACS walk, the same-bus
+ * alias search (H1), the function search (H2), else a new group.
+ */
+import { parseKernelCommandLine } from '../../parsers/cmdline.ts';
+import type { KernelCommandLine, Snapshot } from '../../model/snapshot.ts';
+import { readAcsCommandLine, acsChangeFor, type AcsCommandLine, type SpecTarget } from './acs-params.ts';
+import { aliasFacts, type AliasFacts } from './dma-aliases.ts';
+import { inferIsolationFromGroups } from './infer.ts';
+import { Isolation, type IsolationContext, type PathLink, type Verdict } from './isolation.ts';
+import { ReasonSet, reasonSentence, shortAddress, typeLabel } from './reasons.ts';
+import { Topology, type TopoFunction } from './topology.ts';
+import type { GroupReason, PredictedGroup, PredictionResult, PredictOptions, Uncertainty } from './types.ts';
+
+/** The kernel's groups in a snapshot, by device address (from the group list, else per device). */
+export function kernelGroupOf(snapshot: Snapshot): Map<string, number> {
+  const groupOf = new Map<string, number>();
+  for (const g of snapshot.groups) for (const d of g.devices) groupOf.set(d, g.id);
+  if (groupOf.size === 0) {
+    for (const d of snapshot.devices) if (d.iommuGroup !== null) groupOf.set(d.address, d.iommuGroup);
+  }
+  return groupOf;
+}
+
+interface GroupState {
+  id: number;
+  members: TopoFunction[];
+  reasons: ReasonSet;
+  uncertain: boolean;
+}
+
+interface Trace {
+  reasons: GroupReason[];
+  guesses: { device: TopoFunction; what: string }[];
+}
+
+/** `device`: the device itself, or the VMD endpoint that issues its DMA; else a bridge on the way up. */
+type AliasPair = { owner: TopoFunction; kind: 'device' | 'pcie-to-pci' | 'pci-to-pcie' | 'conventional' };
+
+/** Whether the running kernel acts on `pcie_acs_override=` (spec 1.11 "Detect"). */
+function overrideStatus(snapshot: Snapshot, params: AcsCommandLine, explicitCmdline: boolean): { active: boolean; note: string | null } {
+  if (!params.override) return { active: false, note: null };
+  if (explicitCmdline) return { active: true, note: 'pcie_acs_override assumes a kernel carrying the out-of-tree ACS override patch' };
+  const dmesg = snapshot.iommu.dmesg;
+  if (dmesg.some((e) => e.id === 'pci.override')) return { active: true, note: null };
+  if (dmesg.some((e) => e.id === 'boot.unknownParams' && e.text.includes('pcie_acs_override'))) {
+    return { active: false, note: 'pcie_acs_override= is on the command line but the kernel listed it as unknown: it lacks the override patch, so the token has no effect' };
+  }
+  return { active: true, note: 'pcie_acs_override= is on the command line but dmesg does not confirm the kernel acts on it (no "PCIe ACS overrides enabled" warning); predicted as if it does' };
+}
+
+function pchWorkaroundState(snapshot: Snapshot): (address: string) => 'enabled' | 'failed' | 'unknown' {
+  const ok = new Set<string>();
+  const failed = new Set<string>();
+  for (const e of snapshot.iommu.dmesg) {
+    if (e.device === null) continue;
+    if (e.id === 'pci.pchAcsOk') ok.add(e.device);
+    if (e.id === 'pci.pchAcsFail') failed.add(e.device);
+  }
+  // The workaround acts on the chipset as a whole: one port's outcome speaks for the others.
+  return (address) => {
+    if (ok.has(address)) return 'enabled';
+    if (failed.has(address)) return 'failed';
+    if (failed.size > 0) return 'failed';
+    if (ok.size > 0) return 'enabled';
+    return 'unknown';
+  };
+}
+
+function ivrsPresent(snapshot: Snapshot): boolean | null {
+  const tables = snapshot.iommu.firmwareTables;
+  if (tables) return tables.includes('IVRS');
+  if (snapshot.iommu.vendor === 'amd') return true;
+  if (snapshot.iommu.vendor === 'intel' || snapshot.iommu.vendor === 'none') return false;
+  return null;
+}
+
+/** A device the IOMMU does not translate for gets no group (spec 1.1); say how we know. */
+function notCoveredWhy(f: TopoFunction, kernelGroups: ReadonlyMap<string, number>): string | null {
+  if (f.hypothetical) return null;
+  if (f.vendorId === 0x1022 && f.source.classCode === '0806') return 'the AMD IOMMU\'s own PCI function: the IOMMU does not translate for itself';
+  if (kernelGroups.size > 0 && !kernelGroups.has(f.address)) {
+    return 'the kernel has groups but put this device in none: it is outside the IOMMU\'s device scope';
+  }
+  return null;
+}
+
+class GroupingRun {
+  private readonly groups: GroupState[] = [];
+  private readonly groupOf = new Map<string, GroupState>();
+  private readonly guesses = new Map<string, { what: Set<string>; affects: Set<string> }>();
+  private readonly covered = new Set<string>();
+  readonly notCovered: { device: string; why: string }[] = [];
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly isolation: Isolation,
+    private readonly aliases: AliasFacts,
+    kernelGroups: ReadonlyMap<string, number>,
+  ) {
+    for (const f of topology.functions) {
+      const why = notCoveredWhy(f, kernelGroups);
+      if (why) this.notCovered.push({ device: f.address, why });
+      else this.covered.add(f.address);
+    }
+  }
+
+  run(): void {
+    for (const f of this.topology.enumerationOrder()) {
+      if (this.covered.has(f.address)) this.assign(f);
+    }
+  }
+
+  private assign(d: TopoFunction): void {
+    const trace: Trace = { reasons: [], guesses: [] };
+    let group = this.findGroup(d, trace);
+    if (!group) {
+      group = { id: this.groups.length, members: [], reasons: new ReasonSet(), uncertain: false };
+      this.groups.push(group);
+    }
+    group.members.push(d);
+    this.groupOf.set(d.address, group);
+    for (const r of trace.reasons) group.reasons.add(r);
+    for (const g of trace.guesses) {
+      group.uncertain = true;
+      const entry = this.guesses.get(g.device.address) ?? { what: new Set<string>(), affects: new Set<string>() };
+      entry.what.add(g.what);
+      entry.affects.add(d.address);
+      this.guesses.set(g.device.address, entry);
+    }
+  }
+
+  /** Spec 1.6: the owners of the requester IDs the IOMMU may see for `d`, in walk order. */
+  private aliasWalk(d: TopoFunction): AliasPair[] {
+    const start = this.aliases.vmdOwner(d) ?? d;
+    const pairs: AliasPair[] = [{ owner: start, kind: 'device' }];
+    const seen = new Set<string>();
+    for (let bus: string | null = start.busKey; bus !== null && !this.topology.isRootBus(bus) && !seen.has(bus); bus = this.topology.parentBus(bus)) {
+      seen.add(bus);
+      const t = this.topology.bridgeAbove(bus);
+      if (!t) continue;
+      if (this.aliases.isTranslationRoot(t)) break;
+      if (t.type === 'pcie-to-pci-bridge') pairs.push({ owner: t, kind: 'pcie-to-pci' });
+      else if (t.type === 'pci-to-pcie-bridge') pairs.push({ owner: t, kind: 'pci-to-pcie' });
+      else if (t.type === 'conventional') pairs.push({ owner: t, kind: 'conventional' });
+    }
+    return pairs;
+  }
+
+  private findGroup(d: TopoFunction, trace: Trace): GroupState | null {
+    // 1. Alias walk: the first owner that already has a group decides.
+    let last = d;
+    for (const pair of this.aliasWalk(d)) {
+      last = pair.owner;
+      const g = this.groupOf.get(pair.owner.address);
+      if (g) {
+        trace.reasons.push(this.pairReason(pair, d));
+        return g;
+      }
+    }
+    // 2. Upward ACS walk from the top-most alias owner.
+    let p = last;
+    const seen = new Set<string>();
+    for (let bus: string | null = p.busKey; bus !== null && !this.topology.isRootBus(bus) && !seen.has(bus); bus = this.topology.parentBus(bus)) {
+      seen.add(bus);
+      const t = this.topology.bridgeAbove(bus);
+      if (!t) continue;
+      const path = this.isolation.pathIsolated(t);
+      this.notePath(path.chain, trace);
+      if (path.isolated) {
+        for (const link of path.chain) this.notePositive(link.bridge, link.verdict, d, trace);
+        break;
+      }
+      p = t;
+      const g = this.groupOf.get(t.address);
+      if (g) {
+        for (const link of path.chain) if (!link.verdict.isolating) trace.reasons.push(this.bridgeReason(link, d));
+        return g;
+      }
+    }
+    // 3-4. Same-bus alias search, then function search (shared visited set of devfns).
+    const visited = new Set<number>();
+    return this.aliasSearch(p, d, visited, trace) ?? this.functionSearch(p, d, visited, trace);
+  }
+
+  /** H1 (spec 1.7): a group held by `x` or by a DMA alias of it on the same bus. */
+  private aliasSearch(x: TopoFunction, d: TopoFunction, visited: Set<number>, trace: Trace): GroupState | null {
+    if (visited.has(x.devfn)) return null;
+    visited.add(x.devfn);
+    const own = this.groupOf.get(x.address);
+    if (own) return own;
+    for (const t of this.topology.onBus(x.busKey)) {
+      if (t === x) continue;
+      const why = this.aliases.unpredictable(t);
+      if (why) trace.guesses.push({ device: t, what: why });
+      const link = this.aliasLink(x, t);
+      if (!link) continue;
+      const g = this.aliasSearch(t, d, visited, trace) ?? this.functionSearch(t, d, visited, trace);
+      if (g) {
+        trace.reasons.push({ kind: 'dma-alias', device: link.from.address, alias: link.to.address, source: link.source, devices: [x.address, t.address, d.address] });
+        return g;
+      }
+    }
+    return null;
+  }
+
+  /** H2 (spec 1.7): a group held by a non-isolating function of the same slot (or its aliases). */
+  private functionSearch(x: TopoFunction, d: TopoFunction, visited: Set<number>, trace: Trace): GroupState | null {
+    if (!x.multifunction) return null;
+    const sameSlot = this.topology.onBus(x.busKey).filter((t) => t !== x && t.device === x.device);
+    const vx = this.isolation.isolating(x);
+    if (sameSlot.length > 0) this.noteVerdict(x, vx, trace);
+    if (vx.isolating) {
+      if (sameSlot.some((t) => !t.isVf)) this.notePositive(x, vx, d, trace);
+      return null;
+    }
+    for (const t of sameSlot) {
+      const vt = this.isolation.isolating(t);
+      this.noteVerdict(t, vt, trace);
+      if (vt.isolating) {
+        if (!t.isVf) this.notePositive(t, vt, d, trace);
+        continue;
+      }
+      const g = this.aliasSearch(t, d, visited, trace);
+      if (g) {
+        trace.reasons.push({
+          kind: 'multifunction-without-acs', slot: x.slot,
+          functions: [{ address: x.address, missing: vx.detail }, { address: t.address, missing: vt.detail }],
+          devices: [x.address, t.address, d.address],
+        });
+        return g;
+      }
+    }
+    return null;
+  }
+
+  /** Kernel `pci_devs_are_dma_aliases` for two devices on one bus. */
+  private aliasLink(x: TopoFunction, t: TopoFunction): { from: TopoFunction; to: TopoFunction; source: string } | null {
+    const xToT = this.aliases.aliases(x).find((a) => a.devfn === t.devfn);
+    if (xToT) return { from: x, to: t, source: xToT.source };
+    const tToX = this.aliases.aliases(t).find((a) => a.devfn === x.devfn);
+    if (tToX) return { from: t, to: x, source: tToX.source };
+    return null;
+  }
+
+  private pairReason(pair: AliasPair, d: TopoFunction): GroupReason {
+    const devices = [pair.owner.address, d.address];
+    switch (pair.kind) {
+      case 'device':
+        // `d` itself has no group yet, so the owner that has one is its VMD endpoint.
+        return { kind: 'dma-alias', device: d.address, alias: pair.owner.address, source: 'Intel VMD', devices };
+      case 'pcie-to-pci':
+        return { kind: 'pcie-to-pci-bridge', bridge: pair.owner.address, bridgeType: 'pcie-to-pci-bridge', devices };
+      case 'pci-to-pcie':
+        return { kind: 'pcie-to-pci-bridge', bridge: pair.owner.address, bridgeType: 'pci-to-pcie-bridge', devices };
+      case 'conventional':
+        return { kind: 'conventional-bridge', bridge: pair.owner.address, pcieBridgeAlias: this.aliases.hasPcieBridgeAliasFlag(pair.owner), devices };
+    }
+  }
+
+  private bridgeReason(link: PathLink, d: TopoFunction): GroupReason {
+    const { bridge, verdict } = link;
+    const devices = [bridge.address, d.address];
+    if (verdict.by === 'quirk' && verdict.quirk) {
+      return { kind: 'quirk', device: bridge.address, row: verdict.quirk.row, quirk: verdict.quirk.name, effect: 'not-isolating', detail: verdict.detail, devices };
+    }
+    return { kind: 'non-isolating-bridge', bridge: bridge.address, bridgeType: bridge.type, missing: verdict.detail, devices };
+  }
+
+  /** A quirk's or the override's "yes" that keeps `d` apart is part of the explanation. */
+  private notePositive(f: TopoFunction, v: Verdict, d: TopoFunction, trace: Trace): void {
+    if (!v.isolating) return;
+    if (v.by === 'override' && v.token) {
+      trace.reasons.push({ kind: 'acs-override', device: f.address, token: v.token, devices: [f.address, d.address] });
+    } else if (v.by === 'quirk' && v.quirk) {
+      trace.reasons.push({
+        kind: 'quirk', device: f.address, row: v.quirk.row, quirk: v.quirk.name, effect: 'isolating', detail: v.detail, devices: [f.address, d.address],
+      });
+    }
+  }
+
+  private noteVerdict(f: TopoFunction, v: Verdict, trace: Trace): void {
+    if (v.uncertain) trace.guesses.push({ device: f, what: v.uncertain });
+  }
+
+  /** A path answer depends on guesses only when no certain "not isolating" decides it anyway. */
+  private notePath(chain: PathLink[], trace: Trace): void {
+    if (chain.some((l) => !l.verdict.isolating && !l.verdict.uncertain)) return;
+    for (const l of chain) this.noteVerdict(l.bridge, l.verdict, trace);
+  }
+
+  private aloneDetail(f: TopoFunction): string {
+    const position = this.topology.isRootBus(f.busKey)
+      ? f.isBridge ? `a ${f.type ? typeLabel(f.type) : 'bridge'} on the root bus` : 'an integrated device on the root bus'
+      : f.isVf ? 'an SR-IOV VF (never multifunction) and every bridge above it isolates' : 'every bridge above it isolates (ACS)';
+    if (this.topology.slotSiblings(f).length === 0 || f.isVf) return position;
+    const own = this.isolation.isolating(f);
+    return own.isolating
+      ? `${position}; it isolates from the other functions of its slot (${own.detail})`
+      : `${position}; the other functions of its slot isolate`;
+  }
+
+  result(): { predicted: PredictedGroup[]; uncertain: Uncertainty[] } {
+    const predicted = this.groups.map((g): PredictedGroup => {
+      if (g.members.length === 1 && ![...g.reasons.list()].some((r) => r.kind !== 'acs-override' && r.kind !== 'quirk')) {
+        g.reasons.add({ kind: 'alone', devices: [g.members[0]!.address], detail: this.aloneDetail(g.members[0]!) });
+      }
+      const reasons = g.reasons.list();
+      return {
+        id: g.id, devices: g.members.map((m) => m.address), reason: reasonSentence(reasons), reasons, uncertain: g.uncertain,
+      };
+    });
+    const order = this.topology.enumerationOrder().map((f) => f.address);
+    const uncertain = order.filter((a) => this.guesses.has(a)).map((device): Uncertainty => {
+      const e = this.guesses.get(device)!;
+      const affects = new Set<string>();
+      for (const a of e.affects) for (const m of this.groupOf.get(a)?.members ?? []) affects.add(m.address);
+      const sorted = order.filter((a) => affects.has(a));
+      return { device, what: `${[...e.what].join('; ')}; affects the group of ${sorted.map(shortAddress).join(', ')}`, affects: sorted };
+    });
+    return { predicted, uncertain };
+  }
+}
+
+function commandLineOf(value: string | KernelCommandLine | undefined): KernelCommandLine | null {
+  if (value === undefined) return null;
+  return typeof value === 'string' ? parseKernelCommandLine(value).data : value;
+}
+
+/**
+ * Predict the IOMMU groups of a snapshot (spec 1.7), optionally for another command line and with
+ * hypothetical devices added or existing ones removed. Groups come in creation order; `id` is the
+ * number the kernel would hand out if nothing else consumed IDs.
+ */
+export function predictGroups(snapshot: Snapshot, options: PredictOptions = {}): PredictionResult {
+  const extra = options.extraDevices ?? [];
+  const dropped = new Set([...(options.removeDevices ?? []), ...extra.map((e) => e.address)]);
+  const topology = new Topology(
+    [...snapshot.devices.filter((d) => !dropped.has(d.address)), ...extra],
+    new Set(extra.map((e) => e.address)),
+  );
+  const notes: string[] = [];
+  const capturedParams = readAcsCommandLine(snapshot.cmdline);
+  const explicit = options.cmdline !== undefined;
+  const params = explicit ? readAcsCommandLine(commandLineOf(options.cmdline)) : capturedParams;
+  notes.push(...params.problems);
+  const override = overrideStatus(snapshot, params, explicit);
+  if (override.note) notes.push(override.note);
+
+  const kernelGroups = kernelGroupOf(snapshot);
+  const liveIsFinal = snapshot.iommu.enabled === true || kernelGroups.size > 0;
+  if (!liveIsFinal) {
+    notes.push('The IOMMU is not active in this snapshot: these are the groups the kernel would form with it on (ACS enabled as the kernel does at boot).');
+  }
+  if (snapshot.iommu.vendor === 'amd' && !snapshot.iommu.dmesg.some((e) => e.id === 'pci.alias' || e.id === 'pci.aliasRange' || e.category === 'group-add')) {
+    notes.push('AMD IVRS alias entries are visible only in dmesg, which is not available: aliases they add are not taken into account.');
+  }
+  const inferred = inferIsolationFromGroups(topology, kernelGroups);
+  if (explicit && inferred.size > 0) {
+    notes.push('Unreadable ACS facts are inferred from the kernel\'s current groups, which reflect the current command line.');
+  }
+
+  const target = (f: TopoFunction): SpecTarget => ({
+    domain: f.domain, bus: f.bus, device: f.device, function: f.function,
+    vendorId: f.vendorId, deviceId: f.deviceId, subsystemVendorId: f.subsystemVendorId, subsystemDeviceId: f.subsystemDeviceId,
+    upstream: () => {
+      const up = topology.upstreamBridge(f);
+      return up ? target(up) : null;
+    },
+  });
+  const pch = pchWorkaroundState(snapshot);
+  const ctx: IsolationContext = {
+    topology,
+    isRootBus: (f) => topology.isRootBus(f.busKey),
+    ivrsPresent: ivrsPresent(snapshot),
+    pchWorkaround: (f) => pch(f.address),
+    acsChange: (f) => acsChangeFor(params, target(f)),
+    capturedAcsChange: (f) => acsChangeFor(capturedParams, target(f)),
+    override: override.active ? params.override : null,
+    liveIsFinal,
+    inferred,
+  };
+  const run = new GroupingRun(topology, new Isolation(ctx), aliasFacts(topology, snapshot.iommu.dmesg), kernelGroups);
+  run.run();
+  return { ...run.result(), notCovered: run.notCovered, notes };
+}

@@ -1,0 +1,147 @@
+/**
+ * Group explanations: the structured reasons collected while grouping, merged per group, and the
+ * one sentence the UI shows ("00:1c.0 (Root Port) has no ACS capability, so everything below it
+ * shares its group").
+ */
+import { comparePciAddresses } from '../../model/pci-address.ts';
+import type { PcieType } from '../../model/snapshot.ts';
+import type { GroupReason } from './types.ts';
+
+/** "0000:00:1c.0" → "00:1c.0"; other domains stay in full. */
+export function shortAddress(address: string): string {
+  return address.startsWith('0000:') ? address.slice(5) : address;
+}
+
+const TYPE_LABELS: Record<PcieType, string> = {
+  'endpoint': 'Endpoint', 'legacy-endpoint': 'Legacy Endpoint', 'root-port': 'Root Port', 'upstream-port': 'Upstream Port',
+  'downstream-port': 'Downstream Port', 'pcie-to-pci-bridge': 'PCIe-to-PCI bridge', 'pci-to-pcie-bridge': 'PCI-to-PCIe bridge',
+  'rciep': 'integrated endpoint', 'rcec': 'Root Complex Event Collector', 'unknown-pcie': 'PCIe device',
+  'conventional': 'conventional PCI',
+};
+
+/** "Root Port", "Downstream Port"… for explanations. */
+export function typeLabel(type: PcieType): string {
+  return TYPE_LABELS[type];
+}
+
+function identity(r: GroupReason): string {
+  switch (r.kind) {
+    case 'alone': return 'alone';
+    case 'non-isolating-bridge': return `bridge ${r.bridge}`;
+    case 'multifunction-without-acs': return `slot ${r.slot}`;
+    case 'pcie-to-pci-bridge': return `p2p ${r.bridge}`;
+    case 'conventional-bridge': return `pci ${r.bridge}`;
+    case 'dma-alias': return `alias ${[r.device, r.alias].sort().join(' ')} ${r.source}`;
+    case 'quirk': return `quirk ${r.device} ${r.row} ${r.effect}`;
+    case 'acs-override': return `override ${r.device} ${r.token}`;
+  }
+}
+
+const mergeList = (a: string[], b: readonly string[]) => [...new Set([...a, ...b])].sort(comparePciAddresses);
+
+/** Reasons of one group, merged by what they are about (the same bridge, slot, alias…). */
+export class ReasonSet {
+  private readonly byKey = new Map<string, GroupReason>();
+
+  add(reason: GroupReason): void {
+    const k = identity(reason);
+    const existing = this.byKey.get(k);
+    if (!existing) {
+      const copy = structuredClone({ ...reason, devices: mergeList([], reason.devices) });
+      if (copy.kind === 'multifunction-without-acs') copy.functions.sort((x, y) => comparePciAddresses(x.address, y.address));
+      this.byKey.set(k, copy);
+      return;
+    }
+    existing.devices = mergeList(existing.devices, reason.devices);
+    if (existing.kind === 'multifunction-without-acs' && reason.kind === 'multifunction-without-acs') {
+      for (const fn of reason.functions) {
+        if (!existing.functions.some((x) => x.address === fn.address)) existing.functions.push({ ...fn });
+      }
+      existing.functions.sort((x, y) => comparePciAddresses(x.address, y.address));
+    }
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** Reasons that merge devices first, then what keeps devices apart. */
+  list(): GroupReason[] {
+    const rank = (r: GroupReason) => (r.kind === 'alone' ? 0 : r.kind === 'acs-override' || (r.kind === 'quirk' && r.effect === 'isolating') ? 2 : 1);
+    return [...this.byKey.values()].sort((a, b) => rank(a) - rank(b));
+  }
+}
+
+function listing(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+export function reasonClause(r: GroupReason): string {
+  switch (r.kind) {
+    case 'alone':
+      return `${shortAddress(r.devices[0] ?? '')} is alone: ${r.detail}`;
+    case 'non-isolating-bridge': {
+      const label = r.bridgeType ? ` (${TYPE_LABELS[r.bridgeType]})` : '';
+      const what = r.missing === 'no ACS capability' ? 'has no ACS capability' : `does not isolate: ${r.missing}`;
+      return `${shortAddress(r.bridge)}${label} ${what}, so everything below it shares its group`;
+    }
+    case 'multifunction-without-acs': {
+      const names = r.functions.map((f) => shortAddress(f.address));
+      const why = [...new Set(r.functions.map((f) => f.missing))].join('; ');
+      return `${listing(names)} are functions of one device that do not isolate from each other (${why}), so they share a group`;
+    }
+    case 'pcie-to-pci-bridge': {
+      const label = r.bridgeType === 'pci-to-pcie-bridge' ? 'a PCI-to-PCIe bridge' : 'a PCIe-to-PCI bridge';
+      return `${shortAddress(r.bridge)} is ${label}: the IOMMU sees the devices behind it with the bridge's requester ID, so they share its group`;
+    }
+    case 'conventional-bridge': {
+      const rid = r.pcieBridgeAlias ? 'the requester ID of its secondary bus (PCIe bridge alias quirk)' : 'its requester ID';
+      return `${shortAddress(r.bridge)} is a conventional PCI bridge: the IOMMU sees the devices behind it with ${rid}, so they share its group`;
+    }
+    case 'dma-alias':
+      return r.source === 'Intel VMD'
+        ? `${shortAddress(r.device)} is behind the Intel VMD controller ${shortAddress(r.alias)}, which issues its DMA, so it shares that group`
+        : `${shortAddress(r.device)} also uses ${shortAddress(r.alias)}'s requester ID as a DMA alias (${r.source}), so they share a group`;
+    case 'quirk':
+      return r.effect === 'isolating'
+        ? `${shortAddress(r.device)} counts as isolating by the kernel's ${r.quirk} quirk: ${r.detail}`
+        : `${shortAddress(r.device)} does not isolate by the kernel's ${r.quirk} quirk (${r.detail}), so everything below or beside it shares its group`;
+    case 'acs-override':
+      return `pcie_acs_override=${r.token} makes ${shortAddress(r.device)} count as isolating`;
+  }
+}
+
+/** Several bridges that fail the same way, in one clause. */
+function bridgesClause(list: Extract<GroupReason, { kind: 'non-isolating-bridge' }>[]): string {
+  const first = list[0]!;
+  if (list.length === 1) return reasonClause(first);
+  const sameType = list.every((r) => r.bridgeType === first.bridgeType) && first.bridgeType !== null;
+  const label = sameType ? ` (${TYPE_LABELS[first.bridgeType!]}s)` : '';
+  const what = first.missing === 'no ACS capability' ? 'have no ACS capability' : `do not isolate: ${first.missing}`;
+  return `${listing(list.map((r) => shortAddress(r.bridge)))}${label} ${what}, so everything below them shares their group`;
+}
+
+export function reasonSentence(reasons: readonly GroupReason[]): string {
+  if (reasons.length === 0) return '';
+  const clauses: string[] = [];
+  const bridgesByFailure = new Map<string, Extract<GroupReason, { kind: 'non-isolating-bridge' }>[]>();
+  for (const r of reasons) {
+    if (r.kind !== 'non-isolating-bridge') continue;
+    const key = `${r.bridgeType}|${r.missing}`;
+    bridgesByFailure.set(key, [...(bridgesByFailure.get(key) ?? []), r]);
+  }
+  for (const r of reasons) {
+    if (r.kind !== 'non-isolating-bridge') clauses.push(reasonClause(r));
+    else {
+      const key = `${r.bridgeType}|${r.missing}`;
+      const list = bridgesByFailure.get(key);
+      if (list) {
+        clauses.push(bridgesClause(list));
+        bridgesByFailure.delete(key);
+      }
+    }
+  }
+  const text = clauses.join('; ');
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+}

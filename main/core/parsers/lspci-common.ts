@@ -1,0 +1,354 @@
+/**
+ * Pieces shared by the lspci text parsers: the one-line device header every lspci mode except `-m`
+ * and `-t` prints, vendor/device name pairs, the `Subsystem:`/`Kernel modules:` values, ACS flag
+ * words and link speed spellings. Formats follow pciutils 3.9-3.14 `lspci.c` (`show_terse`,
+ * `show_slot_path`), `lib/names.c` (`format_name_pair`) and the spec, section 2.3.
+ */
+import { linkDowngraded } from '../model/link.ts';
+import { formatPciAddress, parsePciAddress, type PciAddress } from '../model/pci-address.ts';
+import type { Link, PcieType } from '../model/snapshot.ts';
+import type { FunctionPatch } from '../snapshot/parts.ts';
+
+/** What every lspci parser returns. */
+export interface LspciFunctions {
+  functions: FunctionPatch[];
+  /** Some capability list read `<access denied>`: the text was captured without root. */
+  accessDenied: boolean;
+}
+
+/** A line shortened for an issue message. */
+export function clipLine(line: string): string {
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+const HEX2 = /^[0-9a-fA-F]{2}$/;
+
+export function isHex4(text: string): boolean {
+  return HEX4.test(text);
+}
+
+/** What the device header line says, e.g.
+ * `0000:01:00.0 VGA compatible controller [0300]: NVIDIA Corporation GA102 [GeForce RTX 3080] [10de:2206] (rev a1) (prog-if 00 [VGA controller])`.
+ */
+export interface LspciHeader {
+  /** Full "0000:01:00.0" form. */
+  address: string;
+  /** With `-PP` the header names the bridge path; the last bridge on it. null on a root bus, undefined without a path. */
+  parent: string | null | undefined;
+  className: string | null;
+  classCode: string | null;
+  vendorId: string | null;
+  deviceId: string | null;
+  /** The vendor+device name text as printed (names.c joins both names with one space). */
+  names: string | null;
+  /** null when the header printed no `(rev xx)`; lspci prints it only when non-zero. */
+  revision: string | null;
+  /** null when the header printed no `(prog-if xx)`; lspci prints it only with -v and when non-zero or named. */
+  progIf: string | null;
+}
+
+/**
+ * lspci `-P`/`-PP` paths ("00:1c.0/00.0", "0000:00:1c.0/01:00.0") or a plain address. With `-P`
+ * the child segments carry no bus number; `secondaryBusOf` supplies the bridge's secondary bus.
+ */
+function parseAddressPath(
+  token: string,
+  secondaryBusOf: (bridge: string) => number | undefined,
+): { address: string; parent: string | null | undefined } | null {
+  const segments = token.split('/');
+  const first = parsePciAddress(segments[0]!);
+  if (!first) return null;
+  if (segments.length === 1) return { address: formatPciAddress(first), parent: undefined };
+  let current: PciAddress = first;
+  let parent: string | null = null;
+  for (let i = 1; i < segments.length; i++) {
+    const segment = segments[i]!;
+    parent = formatPciAddress(current);
+    const withBus = /^([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(segment);
+    const withoutBus = withBus ? null : /^([0-9a-fA-F]{2})\.([0-7])$/.exec(segment);
+    let bus: number | undefined;
+    let device: number;
+    let fn: number;
+    if (withBus) {
+      bus = parseInt(withBus[1]!, 16);
+      device = parseInt(withBus[2]!, 16);
+      fn = parseInt(withBus[3]!, 10);
+    } else if (withoutBus) {
+      bus = secondaryBusOf(parent);
+      device = parseInt(withoutBus[1]!, 16);
+      fn = parseInt(withoutBus[2]!, 10);
+    } else {
+      return null;
+    }
+    if (bus === undefined || device > 31) return null;
+    current = { domain: first.domain, bus, device, function: fn };
+  }
+  return { address: formatPciAddress(current), parent };
+}
+
+const PROG_IF_SUFFIX = / \(prog-if ([0-9a-fA-F]{2})(?: \[[^\]]*\])?\)$/;
+const REV_SUFFIX = / \(rev ([0-9a-fA-F]{2})\)$/;
+const IDS_SUFFIX = / ?\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]$/;
+const NUMERIC_IDS = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
+/** `lspci` without -n, names.c for an unknown device: "Device 1234:1111", or "Intel Corporation Device 0d57". */
+const PLAIN_UNKNOWN_IDS = /^Device ([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
+const PLAIN_UNKNOWN_DEVICE = / Device ([0-9a-fA-F]{4})$/;
+
+/**
+ * Parse a device header line; null when the line is not one. Accepts `lspci`, `-n`, `-nn`, `-D`,
+ * `-P`/`-PP`, `-v` (prog-if) forms. Linear time: only end-anchored regexes with literal starts.
+ */
+export function parseLspciHeader(
+  line: string,
+  secondaryBusOf: (bridge: string) => number | undefined = () => undefined,
+): LspciHeader | null {
+  const space = line.indexOf(' ');
+  if (space <= 0) return null;
+  const path = parseAddressPath(line.slice(0, space), secondaryBusOf);
+  if (!path) return null;
+  const rest = line.slice(space + 1);
+  const colon = rest.indexOf(': ');
+  // "-n" prints "0600: 8086:29c0"; with a name the class is "Host bridge [0600]" or "Host bridge".
+  const classPart = colon >= 0 ? rest.slice(0, colon) : rest.endsWith(':') ? rest.slice(0, -1) : null;
+  if (classPart === null || classPart.length === 0) return null;
+  let tail = colon >= 0 ? rest.slice(colon + 2) : '';
+
+  let className: string | null = classPart;
+  let classCode: string | null = null;
+  const unnamedClass = /^Class ([0-9a-fA-F]{4})$/.exec(classPart);
+  if (HEX4.test(classPart) || unnamedClass) {
+    // "-n" prints "0600"; names.c prints "Class 1234" for a class pci.ids does not know.
+    className = null;
+    classCode = (unnamedClass ? unnamedClass[1]! : classPart).toLowerCase();
+  } else if (classPart.endsWith(']') && classPart.length >= 6 && classPart[classPart.length - 6] === '[') {
+    const code = classPart.slice(-5, -1);
+    if (HEX4.test(code)) {
+      classCode = code.toLowerCase();
+      const name = classPart.slice(0, -6).trimEnd();
+      className = name === '' || name === 'Class' ? null : name;
+    }
+  }
+
+  let progIf: string | null = null;
+  const progMatch = PROG_IF_SUFFIX.exec(tail);
+  if (progMatch) {
+    progIf = progMatch[1]!.toLowerCase();
+    tail = tail.slice(0, progMatch.index);
+  }
+  let revision: string | null = null;
+  const revMatch = REV_SUFFIX.exec(tail);
+  if (revMatch) {
+    revision = revMatch[1]!.toLowerCase();
+    tail = tail.slice(0, revMatch.index);
+  }
+  const description = parseDescription(tail);
+  return { address: path.address, parent: path.parent, className, classCode, ...description, revision, progIf };
+}
+
+/**
+ * The vendor/device part of a header or tree line, as names.c `format_name_pair` prints it:
+ * "Intel Corporation 82574L ... [8086:10d3]" (-nn), "8086:10d3" (-n), "Device [1234:1111]" or
+ * "Device 1234:1111" (unknown vendor), "Intel Corporation Device 0d57" (unknown device, no -nn).
+ */
+export function parseDescription(text: string): { vendorId: string | null; deviceId: string | null; names: string | null } {
+  const numeric = NUMERIC_IDS.exec(text) ?? PLAIN_UNKNOWN_IDS.exec(text);
+  if (numeric) return { vendorId: numeric[1]!.toLowerCase(), deviceId: numeric[2]!.toLowerCase(), names: null };
+  const bracketed = IDS_SUFFIX.exec(text);
+  if (bracketed) {
+    const names = text.slice(0, bracketed.index);
+    return { vendorId: bracketed[1]!.toLowerCase(), deviceId: bracketed[2]!.toLowerCase(), names: names === '' ? null : names };
+  }
+  const plainUnknown = PLAIN_UNKNOWN_DEVICE.exec(text);
+  if (plainUnknown) {
+    return { vendorId: null, deviceId: plainUnknown[1]!.toLowerCase(), names: `${text.slice(0, plainUnknown.index)} Device` };
+  }
+  return { vendorId: null, deviceId: null, names: text === '' ? null : text };
+}
+
+interface NamePair {
+  vendorName: string | null;
+  deviceName: string | null;
+}
+
+/**
+ * Vendor names learnt from the text itself: names.c prints "<vendor> Device [vvvv:dddd]" when only
+ * the vendor is in pci.ids, so such lines (headers and `Subsystem:` lines alike) name vendor vvvv.
+ */
+export class VendorNames {
+  private readonly byId = new Map<string, string>();
+
+  /** Learn from a name text whose ids are known; "Red Hat, Inc. Device" teaches 1b36 = "Red Hat, Inc.". */
+  learn(vendorId: string | null, names: string | null): void {
+    if (!vendorId || !names || !names.endsWith(' Device')) return;
+    if (!this.byId.has(vendorId)) this.byId.set(vendorId, names.slice(0, -7));
+  }
+
+  /**
+   * Split "Intel Corporation 82574L Gigabit Network Connection" into vendor and device. Without
+   * pci.ids the boundary is known only when the vendor was learnt; otherwise the whole text goes
+   * to deviceName (vendorName null) so that joining the two still reads as lspci printed it.
+   */
+  split(vendorId: string | null, names: string | null): NamePair {
+    if (!names || names === 'Device') return { vendorName: null, deviceName: null };
+    if (names.endsWith(' Device')) return { vendorName: names.slice(0, -7), deviceName: null };
+    const vendor = vendorId ? this.byId.get(vendorId) : undefined;
+    if (vendor && names.startsWith(vendor + ' ')) {
+      return { vendorName: vendor, deviceName: names.slice(vendor.length + 1) };
+    }
+    return { vendorName: null, deviceName: names };
+  }
+}
+
+/**
+ * `Subsystem: Red Hat, Inc. QEMU Virtual Machine [1af4:1100]` (ids only with -nn). names.c prints
+ * "<vendor> Device" for an unknown subsystem device; the name is then just the vendor's.
+ * `text` is the name as printed, for VendorNames.learn.
+ */
+export function parseSubsystemValue(value: string): {
+  vendorId: string | null; deviceId: string | null; name: string | null; text: string;
+} {
+  const ids = IDS_SUFFIX.exec(value);
+  const text = ids ? value.slice(0, ids.index) : value;
+  const name = text === 'Device' ? '' : text.endsWith(' Device') ? text.slice(0, -7) : text;
+  return {
+    vendorId: ids ? ids[1]!.toLowerCase() : null,
+    deviceId: ids ? ids[2]!.toLowerCase() : null,
+    name: name === '' ? null : name,
+    text,
+  };
+}
+
+/** The facts a header line carries, as a patch. */
+export function headerPatch(header: LspciHeader): FunctionPatch {
+  const patch: FunctionPatch = { address: header.address };
+  if (header.parent !== undefined) patch.parent = header.parent;
+  if (header.vendorId) patch.vendorId = header.vendorId;
+  if (header.deviceId) patch.deviceId = header.deviceId;
+  if (header.classCode) patch.classCode = header.classCode;
+  if (header.className) patch.className = header.className;
+  // lspci.c show_terse prints "(rev xx)" only when the revision is non-zero.
+  patch.revision = header.revision ?? '00';
+  if (header.progIf) patch.progIf = header.progIf;
+  return patch;
+}
+
+/** `Kernel modules: 8139cp, 8139too`. */
+export function parseModuleList(value: string): string[] {
+  return value.split(',').map((m) => m.trim()).filter((m) => m.length > 0);
+}
+
+/** Accepts a two-digit hex byte ("03"), lower-cased; null otherwise. */
+export function hexByte(text: string): string | null {
+  return HEX2.test(text) ? text.toLowerCase() : null;
+}
+
+/** ACS register bits (spec 1.2, `include/uapi/linux/pci_regs.h` PCI_ACS_*), in register order. */
+const ACS_FLAGS = [
+  { bit: 0x0001, name: 'SV', lspci: 'SrcValid' },
+  { bit: 0x0002, name: 'TB', lspci: 'TransBlk' },
+  { bit: 0x0004, name: 'RR', lspci: 'ReqRedir' },
+  { bit: 0x0008, name: 'CR', lspci: 'CmpltRedir' },
+  { bit: 0x0010, name: 'UF', lspci: 'UpstreamFwd' },
+  { bit: 0x0020, name: 'EC', lspci: 'EgressCtrl' },
+  { bit: 0x0040, name: 'DT', lspci: 'DirectTrans' },
+] as const;
+
+/** Short names of the ACS bits set in a capability/control value, e.g. 0x1d → ["SV","RR","CR","UF"]. */
+export function acsFlagNames(bits: number): string[] {
+  return ACS_FLAGS.filter((f) => (bits & f.bit) !== 0).map((f) => f.name);
+}
+
+/**
+ * `SrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-` → 0x1d.
+ * null unless all seven words are present (a truncated line must not read as "bits clear").
+ */
+export function parseAcsWords(text: string): number | null {
+  let value = 0;
+  let seen = 0;
+  for (const word of text.split(/\s+/)) {
+    const sign = word[word.length - 1];
+    if (sign !== '+' && sign !== '-') continue;
+    const flag = ACS_FLAGS.find((f) => f.lspci === word.slice(0, -1));
+    if (!flag) continue;
+    seen |= flag.bit;
+    if (sign === '+') value |= flag.bit;
+  }
+  return seen === 0x7f ? value : null;
+}
+
+/**
+ * lspci link speed ("2.5GT/s", "8GT/s", "unknown"; ls-caps.c `link_speed`) in the kernel's sysfs
+ * spelling ("2.5 GT/s PCIe", "8.0 GT/s PCIe", "Unknown"; drivers/pci/probe.c `pci_speed_string`),
+ * so both sources compare equal.
+ */
+export function lspciSpeedToSysfs(speed: string): string | null {
+  if (speed === 'unknown') return 'Unknown';
+  const m = /^(\d+(?:\.\d+)?)GT\/s$/.exec(speed);
+  if (!m) return null;
+  const value = m[1]!;
+  return `${value.includes('.') ? value : `${value}.0`} GT/s PCIe`;
+}
+
+/** PCIe Device/Port Type names as lspci prints them (ls-caps.c `cap_express`), longest first. */
+const PCIE_TYPE_NAMES: [string, PcieType][] = [
+  ['Root Complex Integrated Endpoint', 'rciep'],
+  ['Root Complex Event Collector', 'rcec'],
+  ['PCI-Express to PCI/PCI-X Bridge', 'pcie-to-pci-bridge'],
+  ['PCI/PCI-X to PCI-Express Bridge', 'pci-to-pcie-bridge'],
+  ['Legacy Endpoint', 'legacy-endpoint'],
+  ['Downstream Port', 'downstream-port'],
+  ['Upstream Port', 'upstream-port'],
+  ['Root Port', 'root-port'],
+  ['Endpoint', 'endpoint'],
+  ['Unknown type', 'unknown-pcie'],
+];
+
+/** Device/Port Type field values (PCIe Capabilities register bits 7:4, PCI_EXP_TYPE_*). */
+export function pcieTypeFromCode(code: number): PcieType {
+  switch (code) {
+    case 0: return 'endpoint';
+    case 1: return 'legacy-endpoint';
+    case 4: return 'root-port';
+    case 5: return 'upstream-port';
+    case 6: return 'downstream-port';
+    case 7: return 'pcie-to-pci-bridge';
+    case 8: return 'pci-to-pcie-bridge';
+    case 9: return 'rciep';
+    case 10: return 'rcec';
+    default: return 'unknown-pcie';
+  }
+}
+
+/**
+ * The PCI Express capability name: `Express (v2) Root Port (Slot+), MSI 00` (-vv),
+ * `Express Root Complex Integrated Endpoint, MSI 00` (-v), `..., IntMsgNum 0` (pciutils >= 3.11).
+ * null when the text is not an Express capability.
+ */
+export function parseExpressCapability(name: string): { type: PcieType; slot: boolean | null } | null {
+  if (!name.startsWith('Express ')) return null;
+  let rest = name.slice(8);
+  if (rest.startsWith('(v')) {
+    const close = rest.indexOf(') ');
+    if (close < 0) return null;
+    rest = rest.slice(close + 2);
+  }
+  const entry = PCIE_TYPE_NAMES.find(([label]) => rest.startsWith(label));
+  if (!entry) return null;
+  const after = rest.slice(entry[0].length);
+  const slot = after.includes('(Slot+)') ? true : after.includes('(Slot-)') ? false : null;
+  return { type: entry[1], slot };
+}
+
+/**
+ * Link facts in the snapshot's shape. `downgraded`: lspci's own "(downgraded)" verdict, else the
+ * comparison every source uses (model/link.ts), so lspci and sysfs agree on the same link.
+ */
+export function buildLink(
+  maxSpeed: string | null, maxWidth: number | null,
+  currentSpeed: string | null, currentWidth: number | null,
+  saysDowngraded: boolean,
+): Link {
+  const link = { currentSpeed, currentWidth, maxSpeed, maxWidth };
+  return { ...link, downgraded: saysDowngraded ? true : linkDowngraded(link) };
+}

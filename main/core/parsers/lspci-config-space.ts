@@ -1,0 +1,164 @@
+/**
+ * Decoding of the configuration-space hex dump lspci prints with `-x` (64 bytes), `-xxx` (256)
+ * and `-xxxx` (4096, root only), one line per 16 bytes:
+ *
+ *     00: 36 1b 0c 00 07 05 10 00 00 00 04 06 00 00 01 00
+ *     ...
+ *     140: 00 00 00 00 00 00 00 00 0d 00 01 00 5f 00 1d 00
+ *
+ * Offsets follow the PCI Local Bus spec 3.0 (type 0/1/2 headers) and `include/uapi/linux/pci_regs.h`;
+ * the capability walks mirror the kernel's `pci_find_capability` / `pci_find_ext_capability`
+ * (spec 1.2, 2.1). Only what the dump covers is decoded: beyond the 64-byte header a non-root
+ * reader sees nothing (spec 2.2).
+ */
+import type { FunctionPatch } from '../snapshot/parts.ts';
+import { buildLink, pcieTypeFromCode } from './lspci-common.ts';
+
+export const CONFIG_SPACE_SIZE = 4096;
+/** Size of a conventional PCI function's config space; `-xxxx` shows only this much for such a function. */
+export const LEGACY_CONFIG_SIZE = 256;
+
+/** One dump line, e.g. "00: 86 80 c0 29 03 01 00 00 00 00 00 06 00 00 00 00"; null when not one. */
+export function parseHexDumpLine(text: string): { offset: number; bytes: number[] } | null {
+  const line = text.trimEnd();
+  const colon = line.indexOf(':');
+  if (colon < 2 || colon > 3) return null;
+  const offset = hexValue(line, 0, colon);
+  if (offset < 0 || offset % 16 !== 0) return null;
+  const bytes: number[] = [];
+  let i = colon + 1;
+  for (; i + 3 <= line.length; i += 3) {
+    if (line.charCodeAt(i) !== 0x20) return null;
+    const value = hexValue(line, i + 1, i + 3);
+    if (value < 0) return null;
+    bytes.push(value);
+  }
+  if (i !== line.length || bytes.length === 0 || bytes.length > 16 || offset + bytes.length > CONFIG_SPACE_SIZE) return null;
+  return { offset, bytes };
+}
+
+/** Lower-case hex digits of text[start, end) as a number; -1 when any is not one. */
+function hexValue(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+
+/** PCIe Link Capabilities/Status speed field (PCI_EXP_LNKCAP_SLS_*) in sysfs spelling. */
+function speedFromCode(code: number): string {
+  const speeds = ['Unknown', '2.5 GT/s PCIe', '5.0 GT/s PCIe', '8.0 GT/s PCIe', '16.0 GT/s PCIe', '32.0 GT/s PCIe', '64.0 GT/s PCIe'];
+  return speeds[code] ?? 'Unknown';
+}
+
+/**
+ * Facts from the first `length` bytes of a function's config space. The extended capabilities
+ * (ACS, SR-IOV) are decoded only from a 4096-byte dump; whether a 256-byte dump means "no
+ * extended space" depends on the other devices of the same dump (see parseLspciVerbose).
+ */
+export function decodeConfigSpace(config: Uint8Array, length: number): Omit<FunctionPatch, 'address'> {
+  const facts: Omit<FunctionPatch, 'address'> = {};
+  if (length < 64) return facts;
+  const byte = (at: number) => config[at] ?? 0;
+  const word = (at: number) => byte(at) | (byte(at + 1) << 8);
+  const dword = (at: number) => (word(at) | (word(at + 2) << 16)) >>> 0;
+
+  facts.vendorId = hex(word(0x00), 4);
+  facts.deviceId = hex(word(0x02), 4);
+  facts.revision = hex(byte(0x08), 2);
+  facts.progIf = hex(byte(0x09), 2);
+  facts.classCode = hex(byte(0x0b), 2) + hex(byte(0x0a), 2);
+  const headerType = byte(0x0e) & 0x7f;
+  facts.headerType = headerType;
+  facts.multifunction = (byte(0x0e) & 0x80) !== 0;
+  if (headerType === 0) {
+    facts.subsystemVendorId = hex(word(0x2c), 4);
+    facts.subsystemDeviceId = hex(word(0x2e), 4);
+  } else if (headerType === 1 || headerType === 2) {
+    // PCI_SECONDARY_BUS / PCI_CB_CARD_BUS and the subordinate bus share offsets 0x19/0x1a.
+    facts.secondaryBus = byte(0x19);
+    facts.subordinateBus = byte(0x1a);
+  }
+  if (length < LEGACY_CONFIG_SIZE) return facts;
+
+  decodeCapabilities(facts, byte, word, dword, headerType);
+
+  if (length > LEGACY_CONFIG_SIZE) decodeExtendedCapabilities(facts, word, dword);
+  return facts;
+}
+
+/** Standard capability list (PCI_CAPABILITY_LIST, Status bit 4 says it exists). */
+function decodeCapabilities(
+  facts: Omit<FunctionPatch, 'address'>,
+  byte: (at: number) => number, word: (at: number) => number, dword: (at: number) => number,
+  headerType: number,
+): void {
+  let express = false;
+  let afFlr = false;
+  let devCapFlr = false;
+  if (word(0x06) & 0x10) {
+    let pointer = byte(headerType === 2 ? 0x14 : 0x34);
+    // 48 steps is the kernel's PCI_FIND_CAP_TTL: a looping list must not hang us.
+    for (let ttl = 48; ttl > 0 && pointer >= 0x40; ttl--) {
+      pointer &= 0xfc;
+      const id = byte(pointer);
+      if (id === 0xff) break;
+      if (id === 0x10 && !express) {
+        express = true;
+        const flags = word(pointer + 2);
+        const typeCode = (flags >> 4) & 0xf;
+        facts.pcieType = pcieTypeFromCode(typeCode);
+        facts.slotImplemented = (flags & 0x0100) !== 0;
+        devCapFlr = (dword(pointer + 4) & 0x10000000) !== 0;
+        // RCiEPs and event collectors have no link (PCIe 6.0 7.5.3: Link registers not applicable).
+        if (typeCode !== 9 && typeCode !== 10) {
+          const lnkCap = dword(pointer + 0x0c);
+          const lnkSta = word(pointer + 0x12);
+          facts.link = buildLink(speedFromCode(lnkCap & 0xf), (lnkCap >> 4) & 0x3f,
+            speedFromCode(lnkSta & 0xf), (lnkSta >> 4) & 0x3f, false);
+        } else {
+          facts.link = null;
+        }
+        facts.slotNumber = facts.slotImplemented ? dword(pointer + 0x14) >>> 19 : null;
+      } else if (id === 0x13) {
+        afFlr = (byte(pointer + 3) & 0x02) !== 0;
+      }
+      pointer = byte(pointer + 1);
+    }
+  }
+  if (!express) {
+    facts.pcieType = 'conventional';
+    facts.slotImplemented = false;
+    facts.slotNumber = null;
+    facts.link = null;
+  }
+  facts.flr = devCapFlr || afFlr;
+}
+
+/** Extended capability list at 0x100 (PCI_CFG_SPACE_SIZE); ACS is ID 0x000d, SR-IOV 0x0010. */
+function decodeExtendedCapabilities(
+  facts: Omit<FunctionPatch, 'address'>,
+  word: (at: number) => number, dword: (at: number) => number,
+): void {
+  facts.acs = { state: 'absent' };
+  facts.sriov = null;
+  let pointer = LEGACY_CONFIG_SIZE;
+  // Same bound as the kernel: at most (4096 - 256) / 8 entries.
+  for (let ttl = (CONFIG_SPACE_SIZE - LEGACY_CONFIG_SIZE) / 8; ttl > 0 && pointer >= LEGACY_CONFIG_SIZE; ttl--) {
+    const header = dword(pointer);
+    if (header === 0 || header === 0xffffffff) break;
+    const id = header & 0xffff;
+    if (id === 0x000d && facts.acs.state === 'absent') {
+      facts.acs = { state: 'present', capability: word(pointer + 4), control: word(pointer + 6) };
+    } else if (id === 0x0010 && facts.sriov === null) {
+      facts.sriov = { totalVfs: word(pointer + 0x0e), numVfs: word(pointer + 0x10), vfs: [] };
+    }
+    pointer = (header >>> 20) & 0xffc;
+  }
+}

@@ -1,0 +1,439 @@
+/**
+ * Parser for verbose lspci output: `lspci -vvv -nn -D` (the recommended capture, spec 2.3), also
+ * `-vv`, `-v`, without `-D`/`-nn`, with `-PP` paths, with a hex dump (`-x`/`-xxx`/`-xxxx`), and
+ * the bare dump `lspci -n -D -xxxx`. Real input (QEMU lab, pciutils 3.9, trimmed):
+ *
+ *     0000:00:1c.0 PCI bridge [0604]: Red Hat, Inc. QEMU PCIe Root port [1b36:000c] (prog-if 00 [Normal decode])
+ *     	Subsystem: Red Hat, Inc. Device [1b36:0000]
+ *     	Control: I/O+ Mem+ BusMaster+ SpecCycle- MemWINV- VGASnoop- ParErr- Stepping- SERR+ FastB2B- DisINTx+
+ *     	IOMMU group: 3
+ *     	Bus: primary=00, secondary=02, subordinate=02, sec-latency=0
+ *     	Capabilities: [54] Express (v2) Root Port (Slot+), MSI 00
+ *     		DevCap:	MaxPayload 128 bytes, PhantFunc 0
+ *     			ExtTag- RBE+
+ *     		LnkCap:	Port #0, Speed 8GT/s, Width x4, ASPM L0s, Exit Latency L0s <64ns
+ *     		LnkSta:	Speed 2.5GT/s, Width x1
+ *     		SltCap:	AttnBtn+ PwrCtrl+ MRL- AttnInd+ PwrInd+ HotPlug+ Surprise+
+ *     			Slot #2, PowerLimit 0W; Interlock+ NoCompl-
+ *     	Capabilities: [148 v1] Access Control Services
+ *     		ACSCap:	SrcValid+ TransBlk+ ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans+
+ *     		ACSCtl:	SrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-
+ *     	Kernel driver in use: pcieport
+ *
+ * Meaning of absence (why "unknown" and "absent" differ, spec 2.2): a device whose block shows
+ * `Control:` (-vv) or `Flags:` (-v) had its capability list printed, so no ACS line means no ACS
+ * capability; `Capabilities: <access denied>` (non-root) means nothing beyond 64 bytes is known.
+ * `-v` names capabilities without their registers: an ACS capability there has unknown bits, and
+ * FLR and link stay unknown. Without `Control:`/`Flags:` (e.g. `-nnk` or a bare dump) nothing
+ * is concluded from missing lines. Indentation is compared, not counted, because pasted copies
+ * turn tabs into spaces. One pass over the text; each regex starts with a literal and runs in
+ * linear time.
+ */
+import type { ParseIssue, ParseResult, PcieType } from '../model/snapshot.ts';
+import type { FunctionPatch } from '../snapshot/parts.ts';
+import {
+  VendorNames, buildLink, clipLine, headerPatch, lspciSpeedToSysfs, parseAcsWords, parseExpressCapability, parseLspciHeader,
+  parseModuleList, parseSubsystemValue,
+  type LspciFunctions,
+} from './lspci-common.ts';
+import { CONFIG_SPACE_SIZE, LEGACY_CONFIG_SIZE, decodeConfigSpace, parseHexDumpLine } from './lspci-config-space.ts';
+
+export { acsFlagNames, type LspciFunctions } from './lspci-common.ts';
+
+type CapabilityKind = 'express' | 'acs' | 'sriov' | 'af' | 'other';
+
+/** What one device block said, collected line by line and turned into a patch at its end. */
+interface Block {
+  patch: FunctionPatch;
+  names: string | null;
+  /** -1 until the first indented line: that line's indentation is the block's top level. */
+  baseIndent: number;
+  /** 0 header (+ -k lines), 1 `-v` (Flags:), 2 `-vv` (Control:). */
+  detail: 0 | 1 | 2;
+  denied: boolean;
+  capability: CapabilityKind | null;
+  express: { type: PcieType; slot: boolean | null } | null;
+  devCapSeen: boolean;
+  flr: boolean;
+  previous: 'DevCap' | 'SltCap' | null;
+  linkCap: { speed: string | null; width: number | null } | null;
+  linkStatus: { speed: string | null; width: number | null; downgraded: boolean } | null;
+  slotNumber: number | null;
+  afSeen: boolean;
+  acsSeen: boolean;
+  acsCap: number | null;
+  acsCtl: number | null;
+  sriov: { totalVfs: number | null; numVfs: number | null } | null;
+  driverSeen: boolean;
+  groupSeen: boolean;
+  config: Uint8Array | null;
+  configLength: number;
+}
+
+function newBlock(patch: FunctionPatch, names: string | null): Block {
+  return {
+    patch, names, baseIndent: -1, detail: 0, denied: false, capability: null, express: null,
+    devCapSeen: false, flr: false, previous: null, linkCap: null, linkStatus: null, slotNumber: null,
+    afSeen: false, acsSeen: false, acsCap: null, acsCtl: null, sriov: null, driverSeen: false, groupSeen: false,
+    config: null, configLength: 0,
+  };
+}
+
+const SPEED = /Speed ([0-9.]+GT\/s|unknown)/;
+const WIDTH = /Width x(\d{1,9})\b/;
+const BUS_NUMBERS = /secondary=([0-9a-fA-F]{2}), subordinate=([0-9a-fA-F]{2})/;
+/** The top-level lines this parser reads (Region, Status, Latency... are not among them). */
+const TOP_LEVEL_KEYS = [
+  'Capabilities: ', 'Control:', 'Flags:', 'Subsystem: ', 'Physical Slot: ', 'IOMMU group: ', 'NUMA node: ',
+  'Kernel driver in use: ', 'Kernel modules: ', 'Bus: ',
+] as const;
+const TOP_LEVEL_INITIALS = new Set(TOP_LEVEL_KEYS.map((k) => k.charCodeAt(0)));
+const CAPABILITY = /^\[[0-9a-fA-F]{2,3}(?: v\d+)?\] (.*)$/;
+
+function readLink(text: string): { speed: string | null; width: number | null } {
+  const speed = SPEED.exec(text);
+  const width = WIDTH.exec(text);
+  return {
+    speed: speed ? lspciSpeedToSysfs(speed[1]!) : null,
+    width: width ? parseInt(width[1]!, 10) : null,
+  };
+}
+
+function capabilityKind(name: string): CapabilityKind {
+  if (name.startsWith('Express ')) return 'express';
+  if (name.startsWith('Access Control Services')) return 'acs';
+  if (name.startsWith('Single Root I/O Virtualization')) return 'sriov';
+  if (name.startsWith('PCI Advanced Features')) return 'af';
+  return 'other';
+}
+
+/** text[at...] starts with key; compared in place so that skipped lines are never copied. */
+function keyAt(text: string, at: number, key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    if (text.charCodeAt(at + i) !== key.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function topLevelKey(text: string, at: number): (typeof TOP_LEVEL_KEYS)[number] | null {
+  for (const key of TOP_LEVEL_KEYS) if (keyAt(text, at, key)) return key;
+  return null;
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d;
+}
+
+function decimal(text: string): number | null {
+  return /^\d{1,9}$/.test(text) ? parseInt(text, 10) : null;
+}
+
+export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
+  const issues: ParseIssue[] = [];
+  const blocks: Block[] = [];
+  const seen = new Set<string>();
+  const vendors = new VendorNames();
+  const secondaryBuses = new Map<string, number>();
+  let current: Block | null = null;
+  let skipping = false;
+  let anyGroup = false;
+  let anyKernelLine = false;
+  let extendedDump = false;
+
+  const finish = () => {
+    if (current) blocks.push(current);
+    current = null;
+  };
+
+  let lineNumber = 0;
+  let start = 0;
+  // Lines are walked by position: most of a -vvv text is detail of capabilities nobody reads
+  // here (AER, MSI, DevCtl2...), and those lines are skipped without being copied.
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    const lineStart = start;
+    start = end + 1;
+    lineNumber++;
+    let stop = end;
+    while (stop > lineStart && isSpace(text.charCodeAt(stop - 1))) stop--;
+    let first = lineStart;
+    let indent = 0;
+    for (; first < stop; first++) {
+      const c = text.charCodeAt(first);
+      if (c === 0x09) indent = (Math.floor(indent / 8) + 1) * 8;
+      else if (c === 0x20) indent++;
+      else break;
+    }
+    if (first === stop) continue;
+
+    if (indent === 0) {
+      const line = text.slice(lineStart, stop);
+      const colon = line.indexOf(':');
+      if ((colon === 2 || colon === 3) && line[colon + 1] === ' ') {
+        const dump = parseHexDumpLine(line);
+        if (dump && current && !skipping) {
+          addDump(current, dump.offset, dump.bytes);
+          if (dump.offset >= LEGACY_CONFIG_SIZE) extendedDump = true;
+          continue;
+        }
+        if (dump && skipping) continue;
+      }
+      const header = parseLspciHeader(line, (bridge) => secondaryBuses.get(bridge));
+      if (header) {
+        finish();
+        if (seen.has(header.address)) {
+          issues.push({ line: lineNumber, message: `device ${header.address} appears twice; the later block is ignored` });
+          skipping = true;
+          continue;
+        }
+        seen.add(header.address);
+        skipping = false;
+        const patch = headerPatch(header);
+        vendors.learn(header.vendorId, header.names);
+        current = newBlock(patch, header.names);
+        continue;
+      }
+      issues.push({ line: lineNumber, message: `not lspci device output, skipped: ${clipLine(line)}` });
+      continue;
+    }
+    if (skipping) continue;
+    if (!current) {
+      issues.push({ line: lineNumber, message: `indented line before any device header, skipped: ${clipLine(text.slice(lineStart, stop))}` });
+      continue;
+    }
+    const block: Block = current;
+    if (block.baseIndent < 0) block.baseIndent = indent;
+    if (indent <= block.baseIndent) {
+      block.previous = null;
+      block.capability = null;
+      // Most top-level lines are not read at all; their first letter already says so.
+      if (TOP_LEVEL_INITIALS.has(text.charCodeAt(first))) topLevelLine(block, first, stop, lineNumber);
+    } else if (block.capability === 'other' || block.capability === null) {
+      block.previous = null;
+    } else {
+      nestedLine(block, first, stop, lineNumber);
+    }
+  }
+  finish();
+
+  /** A line at the block's top level, text[first, stop); only the values read are copied. */
+  function topLevelLine(block: Block, first: number, stop: number, at: number): void {
+    const key = topLevelKey(text, first);
+    if (!key) return;
+    const value = text.slice(first + key.length, stop);
+    const patch = block.patch;
+    switch (key) {
+      case 'Capabilities: ': {
+        if (value.startsWith('<access denied>')) {
+          block.denied = true;
+          return;
+        }
+        const cap = CAPABILITY.exec(value);
+        if (!cap) {
+          issues.push({ line: at, message: `unreadable capability line: ${clipLine(value)}` });
+          return;
+        }
+        const name = cap[1]!;
+        block.capability = capabilityKind(name);
+        if (block.capability === 'express' && !block.express) {
+          block.express = parseExpressCapability(name);
+          if (!block.express) issues.push({ line: at, message: `unknown PCI Express capability text: ${clipLine(name)}` });
+        } else if (block.capability === 'acs') {
+          block.acsSeen = true;
+        } else if (block.capability === 'af') {
+          block.afSeen = true;
+        } else if (block.capability === 'sriov' && !block.sriov) {
+          block.sriov = { totalVfs: null, numVfs: null };
+        }
+        return;
+      }
+      case 'Control:':
+        block.detail = 2;
+        return;
+      case 'Flags:': {
+        if (block.detail < 1) block.detail = 1;
+        // -v folds the group and NUMA node into Flags: "..., IRQ 16, NUMA node 0, IOMMU group 1".
+        const group = /IOMMU group (\d{1,9})\b/.exec(value);
+        if (group) setGroup(block, parseInt(group[1]!, 10));
+        const numa = /NUMA node (\d{1,9})\b/.exec(value);
+        if (numa) patch.numaNode = parseInt(numa[1]!, 10);
+        return;
+      }
+      case 'Subsystem: ': {
+        const sub = parseSubsystemValue(value);
+        if (sub.vendorId) patch.subsystemVendorId = sub.vendorId;
+        if (sub.deviceId) patch.subsystemDeviceId = sub.deviceId;
+        patch.subsystemName = sub.name;
+        vendors.learn(sub.vendorId, sub.text);
+        return;
+      }
+      case 'Physical Slot: ':
+        patch.physicalSlot = value;
+        return;
+      case 'IOMMU group: ':
+      case 'NUMA node: ': {
+        const number = decimal(value);
+        if (number === null) issues.push({ line: at, message: `${key.slice(0, -2)} is not a number: ${clipLine(value)}` });
+        else if (key === 'IOMMU group: ') setGroup(block, number);
+        else patch.numaNode = number;
+        return;
+      }
+      case 'Kernel driver in use: ':
+        patch.driver = value;
+        block.driverSeen = true;
+        anyKernelLine = true;
+        return;
+      case 'Kernel modules: ':
+        patch.modules = parseModuleList(value);
+        anyKernelLine = true;
+        return;
+      case 'Bus: ': {
+        const bus = BUS_NUMBERS.exec(value);
+        if (!bus) {
+          issues.push({ line: at, message: `unreadable bridge bus numbers: ${clipLine(value)}` });
+          return;
+        }
+        patch.secondaryBus = parseInt(bus[1]!, 16);
+        patch.subordinateBus = parseInt(bus[2]!, 16);
+        secondaryBuses.set(patch.address, patch.secondaryBus);
+      }
+    }
+  }
+
+  function setGroup(block: Block, group: number): void {
+    block.patch.iommuGroup = group;
+    block.groupSeen = true;
+    anyGroup = true;
+  }
+
+  /** A line inside a capability, text[first, stop); copied only when it is one this parser reads. */
+  function nestedLine(block: Block, first: number, stop: number, at: number): void {
+    const previous = block.previous;
+    block.previous = null;
+    switch (block.capability) {
+      case 'express':
+        if (keyAt(text, first, 'DevCap:')) {
+          block.devCapSeen = true;
+          block.previous = 'DevCap';
+        } else if (keyAt(text, first, 'LnkCap:')) {
+          block.linkCap = readLink(text.slice(first, stop));
+        } else if (keyAt(text, first, 'LnkSta:')) {
+          const line = text.slice(first, stop);
+          block.linkStatus = { ...readLink(line), downgraded: line.includes('(downgraded)') };
+        } else if (keyAt(text, first, 'SltCap:')) {
+          block.previous = 'SltCap';
+        } else if (previous === 'DevCap') {
+          // FLReset+ here is the capability bit; DevCtl's continuation has the control bit.
+          if (/(?:^|\s)FLReset\+/.test(text.slice(first, stop))) block.flr = true;
+        } else if (previous === 'SltCap' && keyAt(text, first, 'Slot #')) {
+          const slot = /^Slot #(\d{1,9})\b/.exec(text.slice(first, stop));
+          if (slot) block.slotNumber = parseInt(slot[1]!, 10);
+        }
+        return;
+      case 'acs':
+        if (keyAt(text, first, 'ACSCap:') || keyAt(text, first, 'ACSCtl:')) {
+          const line = text.slice(first, stop);
+          const bits = parseAcsWords(line.slice(7));
+          if (bits === null) issues.push({ line: at, message: `unreadable ACS flags: ${clipLine(line)}` });
+          else if (line.startsWith('ACSCap:')) block.acsCap = bits;
+          else block.acsCtl = bits;
+        }
+        return;
+      case 'sriov':
+        if (keyAt(text, first, 'Initial VFs:') && block.sriov) {
+          const line = text.slice(first, stop);
+          const total = /Total VFs: (\d{1,9})\b/.exec(line);
+          const enabled = /Number of VFs: (\d{1,9})\b/.exec(line);
+          block.sriov.totalVfs = total ? parseInt(total[1]!, 10) : null;
+          block.sriov.numVfs = enabled ? parseInt(enabled[1]!, 10) : null;
+        }
+        return;
+      case 'af':
+        if (keyAt(text, first, 'AFCap:') && /\bFLR\+/.test(text.slice(first, stop))) block.flr = true;
+        return;
+      default:
+        return;
+    }
+  }
+
+  let accessDenied = false;
+  const functions = blocks.map((block) => {
+    if (block.denied) accessDenied = true;
+    return finishBlock(block, vendors, anyGroup, anyKernelLine, extendedDump);
+  });
+  return { data: { functions, accessDenied }, issues };
+}
+
+function addDump(block: Block, offset: number, bytes: number[]): void {
+  if (!block.config) block.config = new Uint8Array(CONFIG_SPACE_SIZE);
+  block.config.set(bytes, offset);
+  block.configLength = Math.max(block.configLength, offset + bytes.length);
+}
+
+function finishBlock(
+  block: Block, vendors: VendorNames, anyGroup: boolean, anyKernelLine: boolean, extendedDump: boolean,
+): FunctionPatch {
+  const patch = block.patch;
+  const { vendorName, deviceName } = vendors.split(patch.vendorId ?? null, block.names);
+  if (block.names !== null) {
+    patch.vendorName = vendorName;
+    patch.deviceName = deviceName;
+  }
+  if (block.detail >= 1) {
+    // show_terse prints prog-if in verbose mode whenever it is non-zero or has a name.
+    patch.progIf ??= '00';
+  }
+  // lspci -v implies -k; with -k in effect a device without the line has no driver bound.
+  if (!block.driverSeen && (block.detail >= 1 || anyKernelLine)) patch.driver = null;
+  // This lspci prints groups; a device without one is not in any group (e.g. the AMD IOMMU itself).
+  if (!block.groupSeen && anyGroup) patch.iommuGroup = null;
+
+  const listed = block.detail >= 1 && !block.denied;
+  const detailed = block.detail >= 2 && !block.denied;
+  if (block.denied) patch.acs = { state: 'unknown' };
+  if (block.express) {
+    patch.pcieType = block.express.type;
+    patch.slotImplemented = block.express.slot === true;
+  } else if (listed) {
+    patch.pcieType = 'conventional';
+    patch.slotImplemented = false;
+  }
+  if (block.slotNumber !== null) patch.slotNumber = block.slotNumber;
+  else if (block.devCapSeen) patch.slotNumber = null;
+
+  if (block.linkCap || block.linkStatus) {
+    const cap = block.linkCap ?? { speed: null, width: null };
+    const status = block.linkStatus ?? { speed: null, width: null, downgraded: false };
+    patch.link = buildLink(cap.speed, cap.width, status.speed, status.width, status.downgraded);
+  } else if (detailed) {
+    patch.link = null;
+  }
+
+  // FLR is advertised in DevCap or the AF capability; -v prints neither's bits, so there it stays unknown.
+  if (block.flr) patch.flr = true;
+  else if (block.devCapSeen || (listed && !block.express && (detailed || !block.afSeen))) patch.flr = false;
+
+  if (block.acsSeen) {
+    patch.acs = block.acsCap !== null && block.acsCtl !== null
+      ? { state: 'present', capability: block.acsCap, control: block.acsCtl }
+      : { state: 'unknown' };
+  } else if (listed) {
+    patch.acs = { state: 'absent' };
+  }
+  if (block.sriov) patch.sriov = { ...block.sriov, vfs: [] };
+  else if (listed) patch.sriov = null;
+
+  if (block.config) {
+    const facts = decodeConfigSpace(block.config, block.configLength);
+    if (block.configLength === LEGACY_CONFIG_SIZE && extendedDump) {
+      // -xxxx showed 4096 bytes elsewhere, so this function's config space ends at 256: no extended capabilities.
+      facts.acs = { state: 'absent' };
+      facts.sriov = null;
+    }
+    for (const key of Object.keys(facts) as (keyof typeof facts)[]) {
+      if (patch[key] === undefined) (patch as Record<string, unknown>)[key] = facts[key];
+    }
+  }
+  return patch;
+}

@@ -1,0 +1,291 @@
+/**
+ * Merge what the parsers found into one Snapshot, and derive what follows from it.
+ *
+ * Precedence: for each fact of a PCI function the most direct source wins (sysfs is what the
+ * running kernel says; lspci -vvv decodes config space; pasted listings and trees come last).
+ * A later source only fills facts the earlier ones left unknown, so nothing is overwritten by a
+ * guess. Derived facts (parent bridge from bus numbers, multifunction from siblings, group
+ * membership from per-device links) are computed only where no source stated them.
+ */
+import {
+  SCHEMA_VERSION, emptyPciFunction,
+  type DmesgEvent, type IommuGroup, type PciFunction, type Slot, type Snapshot, type SourceName,
+} from '../model/snapshot.ts';
+import { comparePciAddresses, parsePciAddress } from '../model/pci-address.ts';
+import type { FunctionPatch, SnapshotParts } from './parts.ts';
+import { linkDowngraded } from '../model/link.ts';
+import { summarizeDmesg } from '../parsers/dmesg.ts';
+
+/** Most direct first. */
+const SOURCE_PRECEDENCE: SourceName[] = [
+  'sysfs', 'lspci-vvv', 'lspci-x', 'lspci-vmm', 'lspci-nnk', 'libvirt', 'group-listing', 'lspci-tree', 'dmesg', 'inferred',
+];
+
+export type ProvenanceInput = Omit<Snapshot['provenance'], 'unreadable' | 'warnings'> & {
+  unreadable?: Snapshot['provenance']['unreadable'];
+  warnings?: string[];
+};
+
+function isUnknown(key: keyof PciFunction, value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  if (key === 'acs') return (value as PciFunction['acs']).state === 'unknown';
+  return false;
+}
+
+function mergeFunctions(parts: SnapshotParts): Map<string, PciFunction> {
+  const byAddress = new Map<string, PciFunction>();
+  const rank = (s: SourceName) => {
+    const i = SOURCE_PRECEDENCE.indexOf(s);
+    return i < 0 ? SOURCE_PRECEDENCE.length : i;
+  };
+  const slices = [...parts.functions].sort((a, b) => rank(a.source) - rank(b.source));
+  for (const slice of slices) {
+    for (const patch of slice.functions) {
+      let fn = byAddress.get(patch.address);
+      if (!fn) {
+        fn = emptyPciFunction(patch.address);
+        byAddress.set(patch.address, fn);
+      }
+      applyPatch(fn, patch);
+      if (!fn.sources.includes(slice.source)) fn.sources.push(slice.source);
+    }
+  }
+  return byAddress;
+}
+
+function applyPatch(fn: PciFunction, patch: FunctionPatch): void {
+  const target = fn as unknown as Record<string, unknown>;
+  for (const [key, value] of Object.entries(patch)) {
+    if (key === 'address' || value === undefined || value === null) continue;
+    const k = key as keyof PciFunction;
+    if (k === 'acs' && (value as PciFunction['acs']).state === 'unknown') continue;
+    if (isUnknown(k, target[key])) target[key] = value;
+  }
+}
+
+/** Fill in what the sources did not state but the topology implies. */
+function deriveTopology(devices: PciFunction[], rootBuses: Snapshot['rootBuses']): void {
+  const bridgeForBus = new Map<string, PciFunction>();
+  for (const d of devices) {
+    const a = parsePciAddress(d.address);
+    if (a && d.secondaryBus !== null) bridgeForBus.set(`${a.domain}:${d.secondaryBus}`, d);
+  }
+  const rootBusKeys = new Set(rootBuses.map((r) => `${r.domain}:${r.bus}`));
+  const slotMembers = new Map<string, PciFunction[]>();
+  for (const d of devices) {
+    const a = parsePciAddress(d.address);
+    if (!a) continue;
+    const slotKey = `${a.domain}:${a.bus}:${a.device}`;
+    const members = slotMembers.get(slotKey) ?? [];
+    members.push(d);
+    slotMembers.set(slotKey, members);
+    // The bridge above a bus is the one whose secondary bus it is (kernel `bus->self`).
+    if (d.parent === null && !rootBusKeys.has(`${a.domain}:${a.bus}`) && d.sysfsPath === null) {
+      const bridge = bridgeForBus.get(`${a.domain}:${a.bus}`);
+      if (bridge && bridge !== d) {
+        d.parent = bridge.address;
+        if (!d.sources.includes('inferred')) d.sources.push('inferred');
+      }
+    }
+  }
+  // Kernel `pdev->multifunction`: header bit 7, and every function > 0 found while scanning a
+  // slot (drivers/pci/probe.c). VFs are never multifunction (spec 1.3).
+  for (const members of slotMembers.values()) {
+    for (const d of members) {
+      if (d.multifunction !== null) continue;
+      if (d.physfn !== null) d.multifunction = false;
+      else {
+        const fnNo = parsePciAddress(d.address)?.function ?? 0;
+        d.multifunction = fnNo > 0 || members.some((m) => m !== d && m.physfn === null);
+      }
+    }
+  }
+  // PF → VF list, when only the VFs said who their PF is.
+  const byAddress = new Map(devices.map((d) => [d.address, d]));
+  for (const d of devices) {
+    if (d.physfn === null) continue;
+    const pf = byAddress.get(d.physfn);
+    if (pf?.sriov && !pf.sriov.vfs.includes(d.address)) pf.sriov.vfs.push(d.address);
+  }
+  for (const d of devices) {
+    const l = d.link;
+    if (l && l.downgraded === null) l.downgraded = linkDowngraded(l);
+  }
+}
+
+function deriveGroups(parts: SnapshotParts, devices: Map<string, PciFunction>): IommuGroup[] {
+  if (parts.groups) {
+    for (const g of parts.groups.groups) {
+      for (const a of g.devices) {
+        const d = devices.get(a);
+        if (d && d.iommuGroup === null) d.iommuGroup = g.id;
+      }
+    }
+    return [...parts.groups.groups].sort((a, b) => a.id - b.id);
+  }
+  const byId = new Map<number, IommuGroup>();
+  for (const d of devices.values()) {
+    if (d.iommuGroup === null) continue;
+    const g = byId.get(d.iommuGroup) ?? { id: d.iommuGroup, type: null, devices: [], otherMembers: [], reservedRegions: null };
+    g.devices.push(d.address);
+    byId.set(d.iommuGroup, g);
+  }
+  for (const g of byId.values()) g.devices.sort(comparePciAddresses);
+  return [...byId.values()].sort((a, b) => a.id - b.id);
+}
+
+/**
+ * Join slots to the port that serves them. sysfs gives `DDDD:BB[:SS]` where BB is the port's
+ * secondary bus (spec 3.3); DMI's "Bus Address" is usually the device in the slot, but some
+ * firmware gives the root port itself (ASUS X570) or a bogus address on empty slots.
+ */
+function joinSlots(slots: Slot[], devices: Map<string, PciFunction>): Slot[] {
+  const list = [...devices.values()];
+  const portForBus = (domain: number, bus: number) =>
+    list.find((d) => d.secondaryBus === bus && parsePciAddress(d.address)?.domain === domain) ?? null;
+  const joined: Slot[] = [];
+  for (const s of slots) {
+    const slot: Slot = { ...s, devices: [...s.devices] };
+    if (slot.rootPort === null && slot.busAddress) {
+      const sysfsForm = /^([0-9a-f]{4,8}):([0-9a-f]{2})(?::([0-9a-f]{2}))?$/i.exec(slot.busAddress);
+      if (sysfsForm) {
+        slot.rootPort = portForBus(parseInt(sysfsForm[1]!, 16), parseInt(sysfsForm[2]!, 16))?.address ?? null;
+      } else {
+        const a = parsePciAddress(slot.busAddress);
+        const d = a ? devices.get(slot.busAddress) : undefined;
+        if (d && d.secondaryBus !== null) slot.rootPort = d.address;
+        else if (d) slot.rootPort = d.parent;
+        else if (a && a.device === 0) slot.rootPort = portForBus(a.domain, a.bus)?.address ?? null;
+      }
+    }
+    // A sysfs slot with a device number names its devices exactly (the parser matched them);
+    // a DMI slot or a bus-only address holds whatever sits directly below its port.
+    const exactSysfsSlot = slot.source === 'sysfs' && /^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}$/i.test(slot.busAddress ?? '');
+    if (slot.rootPort && slot.devices.length === 0 && !exactSysfsSlot) {
+      const port = devices.get(slot.rootPort);
+      if (port && port.secondaryBus !== null) {
+        for (const d of list) {
+          if (d.parent === port.address) slot.devices.push(d.address);
+        }
+      }
+    }
+    joined.push(slot);
+  }
+  // One physical slot seen by both sysfs and DMI: keep one record.
+  const merged: Slot[] = [];
+  for (const s of joined) {
+    const twin = merged.find((m) => m.rootPort !== null && m.rootPort === s.rootPort && m.source !== s.source && m.source !== 'both');
+    if (!twin) {
+      merged.push(s);
+      continue;
+    }
+    const [sys, dmi] = twin.source === 'sysfs' ? [twin, s] : [s, twin];
+    Object.assign(twin, {
+      ...dmi,
+      name: sys.name,
+      source: 'both',
+      busAddress: sys.busAddress ?? dmi.busAddress,
+      devices: twin.devices.length ? twin.devices : s.devices,
+    });
+  }
+  for (const s of merged) s.devices.sort(comparePciAddresses);
+  return merged;
+}
+
+function summarizeIommu(parts: SnapshotParts, groups: IommuGroup[], dmesg: DmesgEvent[]): Snapshot['iommu'] {
+  const given = parts.iommu ?? {};
+  const units = given.units ?? [];
+  const log = summarizeDmesg(dmesg);
+
+  let vendor: Snapshot['iommu']['vendor'] = given.vendor ?? 'unknown';
+  if (vendor === 'unknown') {
+    const kinds = new Set(units.map((u) => u.kind));
+    if (kinds.has('intel')) vendor = 'intel';
+    else if (kinds.has('amd')) vendor = 'amd';
+    else if (kinds.has('arm-smmu')) vendor = 'arm-smmu';
+    else if (kinds.has('virtio')) vendor = 'virtio';
+    else if (log.vendor) vendor = log.vendor;
+    else if (given.firmwareTables?.includes('DMAR')) vendor = 'intel';
+    else if (given.firmwareTables?.includes('IVRS')) vendor = 'amd';
+    // sysfs read, no unit, no group and no firmware table: this host has no IOMMU.
+    else if (given.firmwareTables && given.units && groups.length === 0) vendor = 'none';
+  }
+
+  let enabled: boolean | null = given.enabled ?? null;
+  if (enabled === null) {
+    if (groups.length > 0 || units.length > 0) enabled = true;
+    else if (log.enabled !== null) enabled = log.enabled;
+    // sysfs was read and holds no unit and no group: nothing translates.
+    else if (given.units !== undefined && parts.groups?.source === 'sysfs') enabled = false;
+  }
+
+  let defaultDomain: Snapshot['iommu']['defaultDomain'] = given.defaultDomain ?? log.defaultDomain;
+  if (defaultDomain === null) {
+    // Group `type` files (spec 3.1): identity = passthrough, DMA-FQ = lazy, DMA = strict.
+    const types = new Set(groups.map((g) => g.type).filter((t): t is string => t !== null));
+    if (types.size === 1 && types.has('identity')) defaultDomain = 'passthrough';
+    else if (types.has('DMA-FQ')) defaultDomain = 'lazy';
+    else if (types.has('DMA')) defaultDomain = 'translated';
+  }
+
+  return {
+    vendor,
+    enabled,
+    firmwareTables: given.firmwareTables ?? null,
+    units,
+    interruptRemapping: given.interruptRemapping ?? log.interruptRemapping,
+    defaultDomain,
+    dmesg,
+  };
+}
+
+export function buildSnapshot(parts: SnapshotParts, provenance: ProvenanceInput): Snapshot {
+  const devicesByAddress = mergeFunctions(parts);
+  const rootBuses = parts.rootBuses ?? [];
+  const groups = deriveGroups(parts, devicesByAddress);
+  const devices = [...devicesByAddress.values()].sort((a, b) => comparePciAddresses(a.address, b.address));
+  deriveTopology(devices, rootBuses);
+  const dmesg = parts.dmesg ?? [];
+  const h = parts.host ?? {};
+  const snapshot: Snapshot = {
+    schemaVersion: SCHEMA_VERSION,
+    host: {
+      hostname: h.hostname ?? null,
+      kernelRelease: h.kernelRelease ?? null,
+      kernelVersion: h.kernelVersion ?? null,
+      distro: h.distro ?? null,
+      cpu: {
+        model: h.cpu?.model ?? null,
+        vendor: h.cpu?.vendor ?? null,
+        virtualization: h.cpu?.virtualization ?? null,
+        count: h.cpu?.count ?? null,
+      },
+      dmi: {
+        systemVendor: h.dmi?.systemVendor ?? null,
+        systemProduct: h.dmi?.systemProduct ?? null,
+        boardVendor: h.dmi?.boardVendor ?? null,
+        boardName: h.dmi?.boardName ?? null,
+        boardVersion: h.dmi?.boardVersion ?? null,
+        biosVendor: h.dmi?.biosVendor ?? null,
+        biosVersion: h.dmi?.biosVersion ?? null,
+        biosDate: h.dmi?.biosDate ?? null,
+      },
+      modules: h.modules ?? null,
+      kvm: h.kvm ?? null,
+    },
+    cmdline: parts.cmdline ?? null,
+    iommu: summarizeIommu(parts, groups, dmesg),
+    devices,
+    groups,
+    rootBuses,
+    slots: joinSlots(parts.slots ?? [], devicesByAddress),
+    libvirt: parts.libvirt ?? null,
+    hostUsage: parts.hostUsage ?? null,
+    provenance: {
+      ...provenance,
+      unreadable: [...(provenance.unreadable ?? []), ...(parts.unreadable ?? [])],
+      warnings: [...(provenance.warnings ?? []), ...(parts.warnings ?? [])],
+    },
+  };
+  return snapshot;
+}
