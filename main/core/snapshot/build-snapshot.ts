@@ -88,16 +88,20 @@ function deriveTopology(devices: PciFunction[], rootBuses: Snapshot['rootBuses']
       }
     }
   }
-  // Kernel `pdev->multifunction`: header bit 7, and every function > 0 found while scanning a
-  // slot (drivers/pci/probe.c). VFs are never multifunction (spec 1.3).
+  // Kernel `pdev->multifunction` (drivers/pci/probe.c): header bit 7 of function 0, and every
+  // function > 0 found while scanning a slot, whatever its own header says (QEMU sets the bit on
+  // function 0 only). Function 0 with siblings must have had the bit, or they would not be
+  // scanned. VFs are never multifunction (spec 1.3).
   for (const members of slotMembers.values()) {
+    const functions = members.filter((m) => m.physfn === null);
     for (const d of members) {
-      if (d.multifunction !== null) continue;
-      if (d.physfn !== null) d.multifunction = false;
-      else {
-        const fnNo = parsePciAddress(d.address)?.function ?? 0;
-        d.multifunction = fnNo > 0 || members.some((m) => m !== d && m.physfn === null);
+      if (d.physfn !== null) {
+        d.multifunction = false;
+        continue;
       }
+      const fnNo = parsePciAddress(d.address)?.function ?? 0;
+      if (fnNo > 0 || functions.length > 1) d.multifunction = true;
+      else if (d.multifunction === null && d.headerType !== null) d.multifunction = false;
     }
   }
   // PF → VF list, when only the VFs said who their PF is.

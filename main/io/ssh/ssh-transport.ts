@@ -371,32 +371,6 @@ async function connectChain(target: ResolvedTarget, context: ConnectContext): Pr
   }
 }
 
-/** The parts of ssh2's Channel that its public signal() hides once stdin is closed. */
-interface ChannelInternals {
-  outgoing?: { id?: number; state?: string };
-  _client?: { _protocol?: { signal?: (channelId: number, signal: string) => void } };
-}
-
-/**
- * Sends SIGKILL to the script (RFC 4254 §6.9 "signal" request). OpenSSH's sshd delivers it with killpg() to
- * the whole session, so the script and whatever it waits for end now instead of lingering on the host.
- * ssh2's Channel.signal() refuses once stdin has been closed (which it always is here, the script having
- * been sent), although the protocol allows the request until the channel closes; so this goes one level
- * down, and simply does nothing if that level is not there. Closing the channel follows in any case.
- */
-function killRemote(channel: ClientChannel): void {
-  const internals = channel as unknown as ChannelInternals;
-  const channelId = internals.outgoing?.id;
-  const state = internals.outgoing?.state;
-  const protocol = internals._client?._protocol;
-  if (channelId === undefined || (state !== 'open' && state !== 'eof') || typeof protocol?.signal !== 'function') return;
-  try {
-    protocol.signal(channelId, 'KILL');
-  } catch {
-    // The connection is already going away; closing the channel is all that is left to do.
-  }
-}
-
 class SshTransport implements Transport {
   readonly method = 'ssh' as const;
   private connectionLost: string | null = null;
@@ -446,10 +420,10 @@ class SshTransport implements Transport {
       this.lostListeners.add(onLost);
       const timer = setTimeout(() => {
         settle(() => reject(new TransportError(`The collection on ${this.target} did not finish within ${options.timeoutMs / 1000} s and was stopped.`, 'timeout', { target: this.target })));
-        if (channel !== null) {
-          killRemote(channel);
-          channel.close();
-        }
+        // Closing the channel closes the script's pipes on the host, so it ends at its next write (EPIPE).
+        // A "signal" request would not do better: sshd refuses it for root sessions ("session signalling
+        // requires privilege separation", OpenSSH 9.2), and ssh2 refuses to send it once stdin is closed.
+        channel?.close();
       }, options.timeoutMs);
 
       client.exec(command, { env: options.env ?? {} }, (error, stream) => {
