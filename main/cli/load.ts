@@ -9,6 +9,7 @@ import { collectSnapshot } from '../io/collect.ts';
 import { LocalTransport } from '../io/local-transport.ts';
 import { connectSsh } from '../io/ssh/ssh-transport.ts';
 import type { Transport } from '../io/transport.ts';
+import { terminalAskSecret } from './prompt.ts';
 
 export interface CollectCliOptions {
   sudo: boolean;
@@ -28,10 +29,21 @@ export async function collectTarget(target: string | null, options: CollectCliOp
       acceptNewHostKey: options.acceptNewHostKey,
       identityFiles: options.identityFiles,
       readyTimeoutMs: (options.timeoutSeconds ?? 15) * 1000,
+      askSecret: terminalAskSecret(),
     });
+  }
+  // The collector's test hooks (read a fixture tree, use libvirt's test driver) travel to an SSH
+  // host as environment variables; a real sshd drops them unless it AcceptEnv's ATLAS_*.
+  const env: Record<string, string> = {};
+  if (target !== null) {
+    for (const name of ['ATLAS_SYSROOT', 'ATLAS_LIBVIRT_URI']) {
+      const value = process.env[name];
+      if (value) env[name] = value;
+    }
   }
   try {
     return await collectSnapshot(transport, {
+      env,
       sudo: options.sudo,
       timeoutMs: (options.timeoutSeconds ?? 120) * 1000,
       progress: options.progress,

@@ -61,11 +61,15 @@ export function parsePciDevicesTsv(text: string): ParseResult<PciDevicesTable> {
     const rootMatch = rootPart ? /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/.exec(rootPart) : null;
     if (rootMatch && rootPart) rootBuses.set(rootPart, { name: rootPart, domain: parseInt(rootMatch[1]!, 16), bus: parseInt(rootMatch[2]!, 16) });
     const totalVfs = int(get('sriov_totalvfs'));
+    // sysfs prints "Unknown" and width 0 when a link attribute cannot be read (QEMU's xio3130):
+    // unknown, as the sysfs parser has it.
+    const speed = (v: string | undefined) => (value(v) === 'Unknown' ? null : value(v));
+    const width = (v: string | undefined) => (int(v) === 0 ? null : int(v));
     const link = {
-      currentSpeed: value(get('current_link_speed')),
-      currentWidth: int(get('current_link_width')),
-      maxSpeed: value(get('max_link_speed')),
-      maxWidth: int(get('max_link_width')),
+      currentSpeed: speed(get('current_link_speed')),
+      currentWidth: width(get('current_link_width')),
+      maxSpeed: speed(get('max_link_speed')),
+      maxWidth: width(get('max_link_width')),
       downgraded: null as boolean | null,
     };
     link.downgraded = linkDowngraded(link);

@@ -55,6 +55,8 @@ export interface ConnectSshOptions {
   askSecret?: AskSecret;
   /** How long each hop may take to connect and log in, not counting time spent waiting for the person. Default 15 s. */
   readyTimeoutMs?: number;
+  /** Keys given on the command line (`ssh -i`): tried for the target before the config's IdentityFile entries. */
+  identityFiles?: string[];
 }
 
 const DEFAULT_READY_TIMEOUT_MS = 15_000;
@@ -504,7 +506,10 @@ export async function connectSsh(target: string, options: ConnectSshOptions = {}
   const configText = options.configText ?? await readUserSshConfig(homeDir).catch((error: Error) => {
     throw new TransportError(`~/.ssh/config could not be read: ${error.message}`, 'config');
   });
-  const resolved = resolveSshTarget(target, { configText, homeDir, currentUser: options.currentUser ?? userInfo().username });
+  const configured = resolveSshTarget(target, { configText, homeDir, currentUser: options.currentUser ?? userInfo().username });
+  const resolved = options.identityFiles?.length
+    ? { ...configured, identityFiles: [...options.identityFiles, ...configured.identityFiles] }
+    : configured;
   const context: ConnectContext = {
     store: new HostKeyStore(options.hostKeyStorePath ?? defaultHostKeyStorePath(homeDir)),
     acceptNewHostKey: options.acceptNewHostKey === true,
