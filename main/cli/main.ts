@@ -7,6 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import { TransportError } from '../io/transport.ts';
 import { InputError } from '../io/import.ts';
 import { loadSnapshotOrCollect, collectTarget, type CollectCliOptions } from './load.ts';
+import { DEFAULT_SAMPLE, listSamples, loadSample } from '../io/samples.ts';
+import type { Snapshot } from '../core/model/snapshot.ts';
 import { importPaths } from '../io/import.ts';
 import { renderShowText, showJson } from '../core/report/show.ts';
 
@@ -31,8 +33,12 @@ Commands:
   import FILE… [--output FILE]                Build a snapshot from saved or pasted outputs
                                                (lspci, group listings, dmesg, dmidecode, virsh XML,
                                                /proc/cmdline…) or a directory of them.
-  show SNAPSHOT|TARGET [--json]               The IOMMU groups with their devices, and what could
-                                               not be read.
+  show [SNAPSHOT|TARGET] [--json]             The IOMMU groups with their devices, and what could
+                                               not be read. No argument: this machine, or a bundled
+                                               sample when it has no IOMMU groups (TARGET "local":
+                                               this machine always).
+  show --sample NAME [--json]                 A bundled sample snapshot (lab-q35-mixed,
+                                               asus-prime-x570-pro).
 
 SSH options (collect, show with a TARGET):
   --accept-new-host-key   Trust an unknown host key (check the fingerprint first). A changed key is
@@ -117,16 +123,30 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     case 'show': {
-      const { values, positionals } = parse(rest, { ...sshOptions, json: { type: 'boolean' } });
+      const { values, positionals } = parse(rest, { ...sshOptions, json: { type: 'boolean' }, sample: { type: 'string' } });
       if (values.help) return io.stdout(USAGE), 0;
-      if (positionals.length !== 1) throw new UsageError('show takes one SNAPSHOT file or TARGET');
-      const snapshot = await loadSnapshotOrCollect(positionals[0]!, collectOptions(values, io));
+      if (positionals.length > 1 || (positionals.length === 1 && values.sample)) throw new UsageError('show takes one SNAPSHOT file or TARGET, or --sample NAME');
+      const snapshot = values.sample
+        ? await loadSample(values.sample)
+        : positionals.length === 1
+          ? await loadSnapshotOrCollect(positionals[0]!, collectOptions(values, io))
+          : await thisMachineOrSample(collectOptions(values, io), io);
       io.stdout(values.json ? `${JSON.stringify(showJson(snapshot), null, 2)}\n` : renderShowText(snapshot));
       return 0;
     }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
+}
+
+/** `show` with no argument: this machine, or a bundled sample when it has no IOMMU groups to show. */
+async function thisMachineOrSample(options: CollectCliOptions, io: CliIo): Promise<Snapshot> {
+  const local = await collectTarget(null, options);
+  if (local.groups.length > 0) return local;
+  const why = local.iommu.enabled === false ? 'its IOMMU is off or absent' : 'no IOMMU groups were found';
+  io.stderr(`This machine has ${local.devices.length} PCI functions but ${why}; showing the bundled sample "${DEFAULT_SAMPLE}" instead.\n`
+    + `(\`iommu-atlas show local\` shows this machine anyway; samples: ${listSamples().join(', ')}.)\n`);
+  return loadSample(DEFAULT_SAMPLE);
 }
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {

@@ -63,8 +63,31 @@ describe('iommu-atlas CLI', () => {
     expect(partitionKey(s.groups)).toEqual(partitionKey(labGroups('switch').values()));
   });
 
+  it('show with no argument shows this machine when it has IOMMU groups', () => {
+    const r = atlas(['show', '--json'], { ATLAS_SYSROOT: captureTree('rootports') });
+    expect(r.code).toBe(0);
+    expect(partitionKey(JSON.parse(r.stdout).groups)).toEqual(partitionKey(labGroups('rootports').values()));
+    expect(r.stderr).not.toContain('bundled sample');
+  });
+
+  it('show with no argument falls back to the bundled sample, and says why, when this machine has no groups', () => {
+    const r = atlas(['show', '--json'], { ATLAS_SYSROOT: captureTree('noiommu') });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/This machine has 33 PCI functions but its IOMMU is off or absent; showing the bundled sample "lab-q35-mixed"/);
+    expect(partitionKey(JSON.parse(r.stdout).groups)).toEqual(partitionKey(labGroups('mixed').values()));
+  });
+
+  it('show --sample shows a bundled real machine', () => {
+    const r = atlas(['show', '--sample', 'asus-prime-x570-pro', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.iommu.vendor).toBe('amd');
+    expect(out.devices.filter((d: { group: number | null }) => d.group !== null)).toHaveLength(41);
+    expect(atlas(['show', '--sample', 'nonesuch']).code).toBe(2);
+  });
+
   it('exit code 1 for usage errors, with the usage text', () => {
-    for (const args of [[], ['frobnicate'], ['import'], ['show', 'a', 'b'], ['collect', '--timeout', 'soon']]) {
+    for (const args of [[], ['frobnicate'], ['import'], ['show', 'a', 'b'], ['show', 'x', '--sample', 'y'], ['collect', '--timeout', 'soon']]) {
       const r = atlas(args);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.stdout + r.stderr).toContain('Usage: iommu-atlas');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importPaths, InputError } from '../../main/io/import.ts';
@@ -187,5 +187,31 @@ describe('bad input', () => {
     const f = join(dir, 'mixed.json');
     writeFileSync(f, JSON.stringify(s));
     expect(await importPaths([f])).toEqual(s);
+  });
+});
+
+describe('a collector transcript from a real host over SSH', () => {
+  it('imports into the groups the guest kernel reported, with its provenance', async () => {
+    const s = await importPaths([join(FIXTURES_DIR, 'lab-ssh', 'mixed-collector-output.txt')]);
+    const kernel = readFileSync(join(FIXTURES_DIR, 'lab-ssh', 'mixed-kernel-groups.txt'), 'utf8').trim().split('\n')
+      .map((l) => l.split('\t'))
+      .map(([id, type, members]) => ({ id: Number(id), type, devices: members!.trim().split(' ').sort() }));
+    expect(s.groups.map((g) => ({ id: g.id, type: g.type, devices: [...g.devices].sort() }))).toEqual(kernel);
+    expect(s.devices).toHaveLength(33);
+    expect(s.host.hostname).toBe('iommu-lab');
+    expect(s.provenance.user).toBe('root');
+    expect(s.provenance.root).toBe(true);
+    // What the guest lacks is said, with the reason.
+    const what = s.provenance.unreadable.map((u) => `${u.what}: ${u.why}`);
+    expect(what).toContainEqual(expect.stringMatching(/^DMI tables.*dmidecode is not installed/));
+    expect(what).toContainEqual(expect.stringMatching(/^libvirt state.*virsh is not installed/));
+  });
+
+  it('the same transcript cut short is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'atlas-cut-'));
+    const text = readFileSync(join(FIXTURES_DIR, 'lab-ssh', 'mixed-collector-output.txt'), 'utf8');
+    const f = join(dir, 'cut.txt');
+    writeFileSync(f, text.slice(0, Math.floor(text.length / 2)));
+    await expect(importPaths([f])).rejects.toThrow(/collector output is incomplete/);
   });
 });

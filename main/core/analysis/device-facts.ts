@@ -1,0 +1,199 @@
+/**
+ * Per-device facts a passthrough decision needs besides the group: how the kernel can reset it
+ * (sysfs `reset_method`, spec 3.2) and what a bus reset would take along, which driver holds it,
+ * which libvirt VM assigns it, its NUMA node, and whether any PCIe link on its way to the root
+ * trained below what both ends of that link can do.
+ */
+import type { PciFunction, Snapshot } from '../model/snapshot.ts';
+import { listing, type DeviceIndex } from './device-index.ts';
+import { shortAddress } from './predictor/index.ts';
+
+export type DriverKind = 'host' | 'vfio' | 'stub' | 'none' | 'unknown';
+
+export interface DriverState {
+  name: string | null;
+  /** `vfio`: a VFIO driver (vfio-pci or a vendor variant); `stub`: pci-stub; `host`: any other. */
+  kind: DriverKind;
+}
+
+export type ResetKind = 'flr' | 'pm' | 'bus' | 'device-specific' | 'none' | 'unknown';
+
+export interface ResetInfo {
+  /** sysfs `reset_method` in kernel order; [] = none; null = not read. */
+  methods: string[] | null;
+  /** The method the kernel tries first. */
+  first: ResetKind;
+  /** The bridge whose secondary bus reset would reset this device; null on a root bus or unknown. */
+  busResetBridge: string | null;
+  /** Other functions a secondary bus reset also resets (same bus and everything below them). */
+  busResetAffects: string[] | null;
+  text: string;
+}
+
+export interface LinkDowngrade {
+  /** The port (upstream end) and the device (downstream end) of the link. */
+  upstream: string;
+  downstream: string;
+  current: string;
+  /** What both ends can do: the lower of their maximum speeds and widths. */
+  capable: string;
+}
+
+export interface LinkInfo {
+  /** This device's own link, "8.0 GT/s x4"; null for conventional PCI or unknown. */
+  current: string | null;
+  /** Links on the way to the root that trained below what both ends support. */
+  downgrades: LinkDowngrade[];
+  /** Some link on the path could not be judged (a capability unknown). */
+  incomplete: boolean;
+}
+
+/** Drivers that hand a device to user space: vfio-pci and vendor variants (mlx5-vfio-pci, …). */
+export function driverState(d: PciFunction): DriverState {
+  const name = d.driver;
+  if (name !== null) {
+    if (/vfio/.test(name)) return { name, kind: 'vfio' };
+    if (name === 'pci-stub') return { name, kind: 'stub' };
+    return { name, kind: 'host' };
+  }
+  // lspci -v shows the bound driver (-k is implied) and sysfs has the driver link: no driver
+  // there means none is bound. A group listing or lspci -n says nothing about drivers.
+  const driverSources = d.sources.some((s) => s === 'sysfs' || s === 'lspci-vvv' || s === 'lspci-nnk');
+  return { name: null, kind: driverSources ? 'none' : 'unknown' };
+}
+
+export function driverText(s: DriverState): string {
+  switch (s.kind) {
+    case 'vfio': return `bound to ${s.name}: ready for a VM`;
+    case 'stub': return `held by ${s.name} (no host driver); bind vfio-pci to assign it`;
+    case 'host': return `bound to the host driver ${s.name}: it must be unbound (libvirt managed='yes' does it) and bound to vfio-pci before a VM can use it`;
+    case 'none': return 'no driver bound';
+    case 'unknown': return 'driver not known (the source lists no drivers)';
+  }
+}
+
+const RESET_WORDS: Record<string, string> = {
+  flr: 'FLR (function level reset: resets only this function)',
+  af_flr: 'FLR through the Advanced Features capability (resets only this function)',
+  pm: 'PM reset (D3hot to D0; not every device resets fully this way)',
+  bus: 'secondary bus reset',
+  cxl_bus: 'CXL bus reset',
+  device_specific: 'a device-specific reset quirk',
+  acpi: 'the ACPI _RST method',
+};
+
+function resetKind(method: string | undefined): ResetKind {
+  switch (method) {
+    case undefined: return 'none';
+    case 'flr': case 'af_flr': return 'flr';
+    case 'pm': return 'pm';
+    case 'bus': case 'cxl_bus': return 'bus';
+    default: return 'device-specific';
+  }
+}
+
+export function resetInfo(d: PciFunction, index: DeviceIndex): ResetInfo {
+  const parent = index.parentOf(d);
+  const onRootBus = parent === null && index.topologyKnown && d.physfn === null;
+  let affects: string[] | null = null;
+  if (parent) {
+    const seen = new Set<string>([d.address]);
+    affects = [];
+    for (const s of index.busSiblings(d)) {
+      for (const x of [s, ...index.subtree(s)]) {
+        if (!seen.has(x.address)) {
+          seen.add(x.address);
+          affects.push(x.address);
+        }
+      }
+    }
+  }
+  const methods = d.resetMethods;
+  const first: ResetKind = methods === null ? 'unknown' : resetKind(methods[0]);
+  const parts: string[] = [];
+  if (methods === null) parts.push('reset methods not known (sysfs reset_method not read)');
+  else if (methods.length === 0) {
+    parts.push('no reset method: the kernel cannot reset it between VM runs, so a VM restart may find it in a bad state');
+  } else {
+    parts.push(`reset by ${RESET_WORDS[methods[0]!] ?? methods[0]}${methods.length > 1 ? ` (also ${methods.slice(1).join(', ')})` : ''}`);
+  }
+  const busMatters = methods === null || methods.length === 0 || methods.includes('bus') || methods.includes('cxl_bus');
+  if (busMatters) {
+    if (parent && affects) {
+      parts.push(affects.length === 0
+        ? `a secondary bus reset through ${shortAddress(parent.address)} would reset nothing else`
+        : `a secondary bus reset through ${shortAddress(parent.address)} would also reset ${listing(affects.slice(0, 6).map(shortAddress))}${affects.length > 6 ? ` and ${affects.length - 6} more` : ''}`);
+    } else if (onRootBus) {
+      parts.push('on a root bus: there is no bridge to reset it through');
+    }
+  }
+  return { methods, first, busResetBridge: parent?.address ?? null, busResetAffects: affects, text: parts.join('; ') };
+}
+
+/** "8.0 GT/s PCIe", "8GT/s", "2.5GT/s (downgraded)" → 8 / 2.5; "Unknown" → null. */
+function speedValue(text: string | null): number | null {
+  if (text === null) return null;
+  const m = /([\d.]+)\s*GT\/s/.exec(text);
+  const v = m ? Number(m[1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : null;
+}
+
+const widthValue = (w: number | null) => (w !== null && w > 0 ? w : null);
+const linkText = (speed: number | null, width: number | null) => `${speed === null ? '?' : `${speed} GT/s`} x${width ?? '?'}`;
+
+export function linkInfo(d: PciFunction, index: DeviceIndex): LinkInfo {
+  const self = d.physfn !== null ? index.get(d.physfn) ?? d : d;
+  const current = self.link && (self.link.currentSpeed !== null || self.link.currentWidth !== null)
+    ? linkText(speedValue(self.link.currentSpeed), widthValue(self.link.currentWidth))
+    : null;
+  const downgrades: LinkDowngrade[] = [];
+  let incomplete = false;
+  // Each link is seen from both ends: the port reports what it can do, the device below too;
+  // the link trains to the lower of the two, so only less than that is a downgrade.
+  const path = [self, ...index.ancestors(self)];
+  for (let i = 0; i + 1 < path.length; i++) {
+    const below = path[i]!;
+    const above = path[i + 1]!;
+    if (!below.link && !above.link) continue;
+    const cur = { speed: speedValue(below.link?.currentSpeed ?? null) ?? speedValue(above.link?.currentSpeed ?? null),
+      width: widthValue(below.link?.currentWidth ?? null) ?? widthValue(above.link?.currentWidth ?? null) };
+    const maxBelow = { speed: speedValue(below.link?.maxSpeed ?? null), width: widthValue(below.link?.maxWidth ?? null) };
+    const maxAbove = { speed: speedValue(above.link?.maxSpeed ?? null), width: widthValue(above.link?.maxWidth ?? null) };
+    if (cur.speed === null || cur.width === null || maxBelow.speed === null || maxBelow.width === null || maxAbove.speed === null || maxAbove.width === null) {
+      incomplete = true;
+      continue;
+    }
+    const capable = { speed: Math.min(maxBelow.speed, maxAbove.speed), width: Math.min(maxBelow.width, maxAbove.width) };
+    if (cur.speed < capable.speed || cur.width < capable.width) {
+      downgrades.push({
+        upstream: above.address, downstream: below.address,
+        current: linkText(cur.speed, cur.width), capable: linkText(capable.speed, capable.width),
+      });
+    }
+  }
+  return { current, downgrades, incomplete };
+}
+
+export function linkSummary(info: LinkInfo): string | null {
+  const parts: string[] = [];
+  for (const g of info.downgrades) {
+    parts.push(`the link ${shortAddress(g.upstream)} → ${shortAddress(g.downstream)} runs at ${g.current} although both ends can do ${g.capable} (check the slot, riser and BIOS link settings)`);
+  }
+  if (parts.length === 0 && info.current === null) return null;
+  if (parts.length === 0) return `link ${info.current}${info.incomplete ? '' : ', no downgrade on the way to the root'}`;
+  return parts.join('; ');
+}
+
+/** VM names (with state) that list the device as a libvirt `<hostdev>`; null when libvirt was not read. */
+export function ownersByDevice(snapshot: Snapshot): Map<string, string[]> | null {
+  if (!snapshot.libvirt) return null;
+  const owners = new Map<string, string[]>();
+  for (const dom of snapshot.libvirt.domains) {
+    for (const h of dom.hostdevs) {
+      const list = owners.get(h.address) ?? [];
+      if (!list.includes(dom.name)) list.push(dom.name);
+      owners.set(h.address, list);
+    }
+  }
+  return owners;
+}

@@ -1,0 +1,267 @@
+/**
+ * Passthrough verdicts (issue 3): VFIO assigns whole IOMMU groups (Documentation/driver-api/
+ * vfio.rst, "viable" groups), so what a device can do depends on who shares its group.
+ *
+ * - `ready`: alone in its group, or only with other functions of the same device (a GPU and its
+ *   HDMI audio), plus PCI bridges, which stay on the host (pcieport is a driver_managed_dma
+ *   driver; a bridge without a driver is fine too).
+ * - `whole-group`: can only go together with the other devices of its group, to one VM.
+ * - `blocked`: shares its group with something the host needs.
+ * - `host-critical`: the host needs it itself (host-critical.ts says what counts).
+ */
+import type { PciFunction, Snapshot } from '../model/snapshot.ts';
+import {
+  driverState, driverText, linkInfo, linkSummary, ownersByDevice, resetInfo,
+  type DriverState, type LinkInfo, type ResetInfo,
+} from './device-facts.ts';
+import { isPciBridge, listing, nameOf, type DeviceIndex } from './device-index.ts';
+import { criticalSummary, type CriticalReason, type HostCriticalFacts } from './host-critical.ts';
+import { shortAddress } from './predictor/index.ts';
+
+export type Verdict = 'ready' | 'whole-group' | 'blocked' | 'host-critical';
+
+/** A group the verdicts work on: the kernel's, or the predictor's when the IOMMU is off. */
+export interface AnalysisGroup {
+  /** The kernel's group number, or the predictor's approximate one when `predicted`. */
+  id: number;
+  /** "IOMMU group 11" or "predicted group 11". */
+  label: string;
+  type: string | null;
+  devices: string[];
+  predicted: boolean;
+}
+
+export interface DeviceVerdict {
+  address: string;
+  name: string;
+  group: number | null;
+  verdict: Verdict;
+  /** Why, in words a person can act on, naming the devices concerned. */
+  reasons: string[];
+  /** A PCI bridge: never assigned itself; it stays on the host. */
+  bridge: boolean;
+  hostCritical: CriticalReason[];
+  /** Other endpoints that must go to the same VM (bridges excluded). */
+  assignWith: string[];
+  driver: DriverState;
+  /** libvirt domains listing it as `<hostdev>`; null when libvirt was not read. */
+  ownerVms: string[] | null;
+  numaNode: number | null;
+  reset: ResetInfo;
+  link: LinkInfo;
+  /** Facts beyond the verdict: driver, owner, reset, NUMA node, link. */
+  details: string[];
+}
+
+export interface GroupVerdict {
+  id: number;
+  label: string;
+  predicted: boolean;
+  type: string | null;
+  devices: string[];
+  verdict: Verdict;
+  reasons: string[];
+}
+
+export interface VerdictResult {
+  devices: DeviceVerdict[];
+  groups: GroupVerdict[];
+}
+
+/** What goes to a VM as one unit: a device's functions share bus and device number; a VF is its own. */
+function unitOf(d: PciFunction | undefined, address: string): string {
+  if (!d || d.physfn !== null) return address;
+  return address.slice(0, address.lastIndexOf('.'));
+}
+
+interface GroupFacts {
+  group: AnalysisGroup;
+  endpoints: string[];
+  bridges: string[];
+  critical: string[];
+  units: Set<string>;
+  verdict: Verdict;
+}
+
+function groupFacts(group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts): GroupFacts {
+  const endpoints: string[] = [];
+  const bridges: string[] = [];
+  const crit: string[] = [];
+  const units = new Set<string>();
+  for (const a of group.devices) {
+    const d = index.get(a);
+    const bridge = d !== undefined && isPciBridge(d);
+    if (critical.reasons.has(a)) crit.push(a);
+    if (bridge) bridges.push(a);
+    else {
+      endpoints.push(a);
+      units.add(unitOf(d, a));
+    }
+  }
+  let verdict: Verdict;
+  if (crit.length > 0) {
+    // Only bridges with nothing critical below them may sit beside critical devices unharmed.
+    const others = group.devices.filter((a) => !crit.includes(a) && !bridges.includes(a));
+    verdict = others.length === 0 ? 'host-critical' : 'blocked';
+  } else verdict = units.size > 1 ? 'whole-group' : 'ready';
+  return { group, endpoints, bridges, critical: crit, units, verdict };
+}
+
+function names(index: DeviceIndex, addresses: readonly string[], max = 6): string {
+  const shown = addresses.slice(0, max).map((a) => nameOf(index.get(a), a));
+  return `${listing(shown)}${addresses.length > max ? ` and ${addresses.length - max} more` : ''}`;
+}
+
+function bridgeSentence(index: DeviceIndex, bridges: readonly string[], exclude: string): string | null {
+  const others = bridges.filter((b) => b !== exclude);
+  if (others.length === 0) return null;
+  const which = others.length === 1 ? `The PCI bridge ${names(index, others)} is` : `The PCI bridges ${names(index, others)} are`;
+  return `${which} in the group too but not assigned: ${others.length === 1 ? 'it stays' : 'they stay'} on the host (pcieport or no driver).`;
+}
+
+/** A device on a root bus is built into the CPU or chipset: no slot change moves it. */
+function integrated(d: PciFunction | undefined, index: DeviceIndex): boolean {
+  return d !== undefined && index.topologyKnown && index.parentOf(d) === null && d.physfn === null;
+}
+
+function deviceReasons(
+  d: PciFunction | undefined, address: string, g: GroupFacts | null, index: DeviceIndex, critical: HostCriticalFacts,
+): { verdict: Verdict; reasons: string[]; assignWith: string[] } {
+  const own = critical.reasons.get(address) ?? [];
+  const bridge = d !== undefined && isPciBridge(d);
+  const reasons: string[] = [];
+  if (own.length > 0) {
+    reasons.push(...own.map((r) => `The host needs it: ${r.text}.`));
+  }
+  if (!g) {
+    if (own.length > 0) return { verdict: 'host-critical', reasons, assignWith: [] };
+    reasons.push('It is in no IOMMU group: no IOMMU translates its DMA, so VFIO cannot assign it.');
+    return { verdict: 'blocked', reasons, assignWith: [] };
+  }
+  const label = g.group.label;
+  const assignWith = g.endpoints.filter((a) => a !== address && !g.critical.includes(a));
+  if (own.length > 0) {
+    const others = g.critical.filter((a) => a !== address);
+    if (others.length > 0) reasons.push(`${label} also holds host-critical ${names(index, others)}.`);
+    return { verdict: 'host-critical', reasons, assignWith: [] };
+  }
+  if (g.critical.length > 0) {
+    const crit = g.critical.map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
+    reasons.push(`${label} also holds ${listing(crit)}, which the host needs: VFIO assigns whole groups only, so this device cannot be passed through while they share it.`);
+    reasons.push(integrated(d, index)
+      ? 'It is built into the CPU or chipset, so no slot change helps; pcie_acs_override would only hide the sharing, not make it safe.'
+      : 'A slot whose port isolates (ACS) would give it a group of its own; pcie_acs_override would only hide the sharing, not make it safe.');
+    return { verdict: 'blocked', reasons, assignWith: [] };
+  }
+  const bridgeLine = bridgeSentence(index, g.bridges, address);
+  if (bridge) {
+    reasons.push(`A PCI bridge is not assigned to a VM: it stays on the host while the devices in ${label} go to the VM.`);
+    if (g.endpoints.length > 0) reasons.push(`${label} holds ${names(index, g.endpoints)}.`);
+    return { verdict: g.verdict, reasons, assignWith: [] };
+  }
+  const sameDevice = assignWith.filter((a) => unitOf(index.get(a), a) === unitOf(d, address));
+  const otherDevices = assignWith.filter((a) => !sameDevice.includes(a));
+  if (otherDevices.length > 0) {
+    reasons.push(`${label} also holds ${names(index, otherDevices)}: it can only be assigned together with ${otherDevices.length === 1 ? 'it' : 'them'}${sameDevice.length > 0 ? ` (and its other functions ${names(index, sameDevice)})` : ''}, to the same VM, every endpoint bound to vfio-pci.`);
+  } else if (sameDevice.length > 0) {
+    reasons.push(`${label} holds only functions of this device (${names(index, [address, ...sameDevice])}): assign them together to the same VM.`);
+  } else {
+    reasons.push(`Alone in ${label}: it can be assigned to a VM by itself.`);
+  }
+  if (bridgeLine) reasons.push(bridgeLine);
+  return { verdict: otherDevices.length > 0 ? 'whole-group' : 'ready', reasons, assignWith };
+}
+
+function groupReasons(g: GroupFacts, index: DeviceIndex, critical: HostCriticalFacts): string[] {
+  const label = g.group.label;
+  const reasons: string[] = [];
+  if (g.critical.length > 0) {
+    const crit = g.critical.map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
+    reasons.push(g.verdict === 'host-critical'
+      ? `${label} holds only devices the host needs: ${listing(crit)}.`
+      : `${label} holds ${listing(crit)}, which the host needs, so none of its other devices can be passed through.`);
+    return reasons;
+  }
+  if (g.endpoints.length === 0) reasons.push(`${label} holds only PCI bridges (${names(index, g.bridges)}); nothing in it is assigned to a VM.`);
+  else if (g.verdict === 'whole-group') reasons.push(`${label} holds ${g.units.size} separate devices (${names(index, g.endpoints)}): they can only go to one VM together.`);
+  else reasons.push(g.endpoints.length === 1 ? `${label} holds one device to assign: ${names(index, g.endpoints)}.` : `${label} holds the functions of one device: ${names(index, g.endpoints)}.`);
+  const bridges = bridgeSentence(index, g.bridges, '');
+  if (bridges && g.endpoints.length > 0) reasons.push(bridges);
+  return reasons;
+}
+
+/** Ownership problems VFIO would refuse: a VM takes part of a group, or two VMs share one. */
+function ownershipNotes(g: GroupFacts, owners: Map<string, string[]>, index: DeviceIndex): Map<string, string> {
+  const notes = new Map<string, string>();
+  const vms = new Set(g.endpoints.flatMap((a) => owners.get(a) ?? []));
+  for (const vm of vms) {
+    const missing = g.endpoints.filter((a) => !(owners.get(a) ?? []).includes(vm));
+    if (missing.length === 0) continue;
+    const text = `VM "${vm}" assigns it, but ${g.group.label} also holds ${names(index, missing)}, which "${vm}" does not assign: the VM starts only if ${missing.length === 1 ? 'that device is' : 'those devices are'} bound to vfio-pci (or to no driver) and ${missing.length === 1 ? 'is' : 'are'} not used elsewhere.`;
+    for (const a of g.endpoints) if ((owners.get(a) ?? []).includes(vm)) notes.set(a, text);
+  }
+  return notes;
+}
+
+export function passthroughVerdicts(
+  snapshot: Snapshot, index: DeviceIndex, groups: readonly AnalysisGroup[], critical: HostCriticalFacts,
+): VerdictResult {
+  const factsByDevice = new Map<string, GroupFacts>();
+  const groupVerdicts: GroupVerdict[] = [];
+  const owners = ownersByDevice(snapshot);
+  const ownership = new Map<string, string>();
+  for (const group of groups) {
+    const g = groupFacts(group, index, critical);
+    for (const a of group.devices) factsByDevice.set(a, g);
+    groupVerdicts.push({
+      id: group.id, label: group.label, predicted: group.predicted, type: group.type, devices: [...group.devices],
+      verdict: g.verdict, reasons: groupReasons(g, index, critical),
+    });
+    if (owners) for (const [a, text] of ownershipNotes(g, owners, index)) ownership.set(a, text);
+  }
+
+  const predictedNote = groups.some((g) => g.predicted)
+    ? 'The IOMMU is not active, so nothing can be passed through yet (see the checks); this verdict is for the group the kernel would form once it is on.'
+    : null;
+  const devices = snapshot.devices.map((d): DeviceVerdict => {
+    const g = factsByDevice.get(d.address) ?? null;
+    const { verdict, reasons, assignWith } = deviceReasons(d, d.address, g, index, critical);
+    if (predictedNote && g) reasons.push(predictedNote);
+    const driver = driverState(d);
+    const ownerVms = owners ? owners.get(d.address) ?? [] : null;
+    const reset = resetInfo(d, index);
+    const link = linkInfo(d, index);
+    const details: string[] = [...(critical.cautions.get(d.address) ?? [])];
+    if (!critical.hostUsageKnown && verdict !== 'host-critical' && d.classCode !== null && /^0[123]/.test(d.classCode)) {
+      details.push('whether the host uses it (root filesystem, management network, console) is not known: host usage was not collected');
+    }
+    details.push(driverText(driver));
+    if (ownerVms !== null) {
+      details.push(ownerVms.length > 0 ? `assigned to VM ${ownerVms.map((v) => `"${v}"`).join(', ')} (libvirt <hostdev>)` : 'no libvirt VM assigns it');
+    }
+    const own = ownership.get(d.address);
+    if (own) details.push(own);
+    details.push(reset.text);
+    if (d.numaNode !== null) details.push(d.numaNode < 0 ? 'no NUMA node (single-node host or not reported)' : `NUMA node ${d.numaNode}: pin the VM's CPUs and memory to it`);
+    const linkLine = linkSummary(link);
+    if (linkLine) details.push(linkLine);
+    return {
+      address: d.address, name: nameOf(d, d.address), group: g ? g.group.id : null, verdict, reasons,
+      bridge: isPciBridge(d), hostCritical: critical.reasons.get(d.address) ?? [], assignWith,
+      driver, ownerVms, numaNode: d.numaNode, reset, link, details,
+    };
+  });
+  return { devices, groups: groupVerdicts };
+}
+
+/** "01:00.0" list of the VM-owned devices that are not on this host (a stale or foreign XML). */
+export function unknownHostdevs(snapshot: Snapshot, index: DeviceIndex): string[] {
+  if (!snapshot.libvirt) return [];
+  const out: string[] = [];
+  for (const dom of snapshot.libvirt.domains) {
+    for (const h of dom.hostdevs) {
+      if (!index.get(h.address)) out.push(`VM "${dom.name}" assigns ${shortAddress(h.address)}, which is not on this host`);
+    }
+  }
+  return out;
+}
