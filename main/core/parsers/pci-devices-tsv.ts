@@ -11,11 +11,11 @@ import { normalizePciAddress, parsePciAddress } from '../model/pci-address.ts';
 import type { FunctionPatch } from '../snapshot/parts.ts';
 import { linkDowngraded } from '../model/link.ts';
 
-const COLUMNS = [
-  'bdf', 'vendor', 'device', 'subsystem_vendor', 'subsystem_device', 'class', 'revision', 'driver', 'iommu_group',
-  'numa_node', 'current_link_speed', 'current_link_width', 'max_link_speed', 'max_link_width', 'reset_method',
-  'boot_vga', 'sriov_totalvfs', 'sriov_numvfs', 'physfn', 'realpath',
-] as const;
+/** The table's columns (the lab's capture script writes them in this order). */
+type Column =
+  | 'bdf' | 'vendor' | 'device' | 'subsystem_vendor' | 'subsystem_device' | 'class' | 'revision' | 'driver' | 'iommu_group'
+  | 'numa_node' | 'current_link_speed' | 'current_link_width' | 'max_link_speed' | 'max_link_width' | 'reset_method'
+  | 'boot_vga' | 'sriov_totalvfs' | 'sriov_numvfs' | 'physfn' | 'realpath';
 
 export interface PciDevicesTable {
   functions: FunctionPatch[];
@@ -43,7 +43,7 @@ export function parsePciDevicesTsv(text: string): ParseResult<PciDevicesTable> {
   lines.slice(1).forEach((line, i) => {
     if (line.trim() === '') return;
     const cells = line.split('\t');
-    const get = (c: (typeof COLUMNS)[number]) => {
+    const get = (c: Column) => {
       const at = index.get(c);
       return at === undefined ? undefined : cells[at];
     };
