@@ -28,11 +28,24 @@ export default tseslint.config(
   },
   {
     // Only main/electron and preload/ import electron; main/core and main/io have their own rules.
-    files: ['main/cli/**/*.ts', 'main/server/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx', 'test/**/*.ts'],
+    files: ['main/cli/**/*.ts', 'main/server/**/*.ts', 'main/service/**/*.ts', 'test/**/*.ts'],
     ignores: ['test/electron/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         patterns: [{ group: ['electron', 'electron/*'], message: 'Only main/electron imports electron.' }],
+      }],
+    },
+  },
+  {
+    // The renderer runs in a sandboxed page: pure core code (model, contract, graph) only.
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: nodeBuiltinPatterns, message: 'The renderer has no Node access.' },
+          { group: ['electron', 'electron/*', 'ssh2', 'ssh-config', 'ws'], message: 'The renderer talks to the back end only through the contract clients.' },
+          { group: ['**/main/io/**', '**/main/cli/**', '**/main/electron/**', '**/main/server/**', '**/main/service/**'], message: 'The renderer may import main/core only.' },
+        ],
       }],
     },
   },

@@ -62,11 +62,14 @@ export function driverState(d: PciFunction): DriverState {
   return { name: null, kind: driverSources ? 'none' : 'unknown' };
 }
 
-export function driverText(s: DriverState): string {
+/** The driver state in words; what it means depends on whether the device is meant to go to a VM. */
+export function driverText(s: DriverState, assignable: boolean): string {
   switch (s.kind) {
-    case 'vfio': return `bound to ${s.name}: ready for a VM`;
-    case 'stub': return `held by ${s.name} (no host driver); bind vfio-pci to assign it`;
-    case 'host': return `bound to the host driver ${s.name}: it must be unbound (libvirt managed='yes' does it) and bound to vfio-pci before a VM can use it`;
+    case 'vfio': return assignable ? `bound to ${s.name}: ready for a VM` : `bound to ${s.name}`;
+    case 'stub': return assignable ? `held by ${s.name} (no host driver); bind vfio-pci to assign it` : `held by ${s.name}`;
+    case 'host': return assignable
+      ? `bound to the host driver ${s.name}: it is unbound and bound to vfio-pci before a VM uses it (libvirt does this for managed='yes' host devices)`
+      : `bound to the host driver ${s.name}`;
     case 'none': return 'no driver bound';
     case 'unknown': return 'driver not known (the source lists no drivers)';
   }
@@ -113,7 +116,7 @@ export function resetInfo(d: PciFunction, index: DeviceIndex): ResetInfo {
   const parts: string[] = [];
   if (methods === null) parts.push('reset methods not known (sysfs reset_method not read)');
   else if (methods.length === 0) {
-    parts.push('no reset method: the kernel cannot reset it between VM runs, so a VM restart may find it in a bad state');
+    parts.push('no reset method of its own: the kernel cannot reset it between VM runs unless a bus reset covers it');
   } else {
     parts.push(`reset by ${RESET_WORDS[methods[0]!] ?? methods[0]}${methods.length > 1 ? ` (also ${methods.slice(1).join(', ')})` : ''}`);
   }

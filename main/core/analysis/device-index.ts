@@ -24,11 +24,16 @@ export function isPciBridge(d: PciFunction): boolean {
   return (d.pcieType !== null && BRIDGE_TYPES.has(d.pcieType)) || d.headerType === 1;
 }
 
+/** "NVIDIA Corporation GA102 [GeForce RTX 3080]", else vendor and class; null when nothing is known. */
+export function labelOf(d: PciFunction): string | null {
+  const label = d.deviceName !== null ? deviceLabel(d) : [d.vendorName, d.className].filter((x) => x !== null).join(' ');
+  return label === '' || label === 'unknown device' ? null : label;
+}
+
 /** "01:00.0 (NVIDIA Corporation GA102 …)", the way reasons name a device. */
 export function nameOf(d: PciFunction | undefined, address: string): string {
-  if (!d) return shortAddress(address);
-  const label = deviceLabel(d);
-  return label === 'unknown device' ? `${shortAddress(address)}${d.className ? ` (${d.className})` : ''}` : `${shortAddress(address)} (${label})`;
+  const label = d ? labelOf(d) : null;
+  return label === null ? shortAddress(address) : `${shortAddress(address)} (${label})`;
 }
 
 /** "a, b and c". */

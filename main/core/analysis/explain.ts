@@ -6,8 +6,8 @@
  * facts (non-root lspci, a bare group listing), the conclusions that rest on guesses are listed.
  */
 import { comparePciAddresses } from '../model/pci-address.ts';
-import type { Snapshot } from '../model/snapshot.ts';
-import { listing, nameOf, type DeviceIndex } from './device-index.ts';
+import type { PcieType, Snapshot } from '../model/snapshot.ts';
+import { labelOf, listing, nameOf, type DeviceIndex } from './device-index.ts';
 import { shortAddress, type GroupReason, type PredictedGroup, type PredictionResult } from './predictor/index.ts';
 import { reasonClause, typeLabel } from './predictor/reasons.ts';
 import type { AnalysisGroup } from './verdicts.ts';
@@ -61,16 +61,22 @@ function shortList(devices: readonly string[]): string {
   return `${listing(shown)}${devices.length > 8 ? ` and ${devices.length - 8} more` : ''}`;
 }
 
+/** "06:00.0 (Downstream Port, Texas Instruments XIO3130 …)". */
+function bridgeName(address: string, type: PcieType | null, index: DeviceIndex): string {
+  const d = index.get(address);
+  const parts = [type ? typeLabel(type) : null, d ? labelOf(d) : null].filter((x) => x !== null);
+  return parts.length ? `${shortAddress(address)} (${parts.join(', ')})` : shortAddress(address);
+}
+
 /** One sentence per structured reason (spec 1.8 rules of thumb, in words). */
 export function explainReason(r: GroupReason, index: DeviceIndex): string {
   switch (r.kind) {
     case 'non-isolating-bridge': {
-      const label = r.bridgeType ? ` (${typeLabel(r.bridgeType)})` : '';
       const below = others(r.devices, r.bridge);
       const what = r.missing === 'no ACS capability' ? 'has no ACS capability'
         : r.missing.startsWith('ACSCtl lacks') ? `does not enable the ACS controls the kernel requires (${r.missing}; needed: SV, RR, CR, UF where implemented)`
         : `is not known to isolate (${r.missing})`;
-      return `${nameOf(index.get(r.bridge), r.bridge)}${label} ${what}: the devices below it${below.length ? ` (${shortList(below)})` : ''} are not isolated from each other or from it, so they share its group.`;
+      return `${bridgeName(r.bridge, r.bridgeType, index)} ${what}: the devices below it${below.length ? ` (${shortList(below)})` : ''} are not isolated from each other or from it, so they share its group.`;
     }
     case 'multifunction-without-acs': {
       const fns = r.functions.map((f) => shortAddress(f.address));

@@ -9,6 +9,7 @@
  * - `blocked`: shares its group with something the host needs.
  * - `host-critical`: the host needs it itself (host-critical.ts says what counts).
  */
+import { comparePciAddresses } from '../model/pci-address.ts';
 import type { PciFunction, Snapshot } from '../model/snapshot.ts';
 import {
   driverState, driverText, linkInfo, linkSummary, ownersByDevice, resetInfo,
@@ -164,7 +165,8 @@ function deviceReasons(
   if (otherDevices.length > 0) {
     reasons.push(`${label} also holds ${names(index, otherDevices)}: it can only be assigned together with ${otherDevices.length === 1 ? 'it' : 'them'}${sameDevice.length > 0 ? ` (and its other functions ${names(index, sameDevice)})` : ''}, to the same VM, every endpoint bound to vfio-pci.`);
   } else if (sameDevice.length > 0) {
-    reasons.push(`${label} holds only functions of this device (${names(index, [address, ...sameDevice])}): assign them together to the same VM.`);
+    const fns = [address, ...sameDevice].sort(comparePciAddresses).map(shortAddress);
+    reasons.push(`${label} holds only functions of this device (${listing(fns)}): assign them together to the same VM.`);
   } else {
     reasons.push(`Alone in ${label}: it can be assigned to a VM by itself.`);
   }
@@ -203,8 +205,12 @@ function ownershipNotes(g: GroupFacts, owners: Map<string, string[]>, index: Dev
   return notes;
 }
 
+/**
+ * Verdicts for every device and group. `groupNote` is added to the reasons of every grouped
+ * device (the groups are predicted, not the kernel's: say why and what that means).
+ */
 export function passthroughVerdicts(
-  snapshot: Snapshot, index: DeviceIndex, groups: readonly AnalysisGroup[], critical: HostCriticalFacts,
+  snapshot: Snapshot, index: DeviceIndex, groups: readonly AnalysisGroup[], critical: HostCriticalFacts, groupNote: string | null,
 ): VerdictResult {
   const factsByDevice = new Map<string, GroupFacts>();
   const groupVerdicts: GroupVerdict[] = [];
@@ -220,13 +226,10 @@ export function passthroughVerdicts(
     if (owners) for (const [a, text] of ownershipNotes(g, owners, index)) ownership.set(a, text);
   }
 
-  const predictedNote = groups.some((g) => g.predicted)
-    ? 'The IOMMU is not active, so nothing can be passed through yet (see the checks); this verdict is for the group the kernel would form once it is on.'
-    : null;
   const devices = snapshot.devices.map((d): DeviceVerdict => {
     const g = factsByDevice.get(d.address) ?? null;
     const { verdict, reasons, assignWith } = deviceReasons(d, d.address, g, index, critical);
-    if (predictedNote && g) reasons.push(predictedNote);
+    if (groupNote && g) reasons.push(groupNote);
     const driver = driverState(d);
     const ownerVms = owners ? owners.get(d.address) ?? [] : null;
     const reset = resetInfo(d, index);
@@ -235,13 +238,14 @@ export function passthroughVerdicts(
     if (!critical.hostUsageKnown && verdict !== 'host-critical' && d.classCode !== null && /^0[123]/.test(d.classCode)) {
       details.push('whether the host uses it (root filesystem, management network, console) is not known: host usage was not collected');
     }
-    details.push(driverText(driver));
+    const assignable = !isPciBridge(d) && verdict !== 'host-critical';
+    details.push(driverText(driver, assignable));
     if (ownerVms !== null) {
       details.push(ownerVms.length > 0 ? `assigned to VM ${ownerVms.map((v) => `"${v}"`).join(', ')} (libvirt <hostdev>)` : 'no libvirt VM assigns it');
     }
     const own = ownership.get(d.address);
     if (own) details.push(own);
-    details.push(reset.text);
+    if (assignable) details.push(reset.text);
     if (d.numaNode !== null) details.push(d.numaNode < 0 ? 'no NUMA node (single-node host or not reported)' : `NUMA node ${d.numaNode}: pin the VM's CPUs and memory to it`);
     const linkLine = linkSummary(link);
     if (linkLine) details.push(linkLine);

@@ -1,0 +1,37 @@
+/**
+ * `iommu-atlas predict`: the groups the kernel's algorithm gives for this topology (spec 1.7),
+ * and, where the snapshot has the kernel's own groups, the comparison group by group (equal,
+ * split, merged, different). The JSON shape is a stable contract (README "Analysis").
+ */
+import type { Snapshot } from '../model/snapshot.ts';
+import { kernelGroups } from './device-index.ts';
+import { compareGroups, predictGroups, type DiffKind, type PredictionResult } from './predictor/index.ts';
+
+export interface PredictJson {
+  predicted: { id: number; devices: string[]; reason: string; uncertain: boolean }[];
+  /** The kernel's groups in the same form (reason always null), or null when the snapshot has none. */
+  actual: { id: number; devices: string[]; reason: null }[] | null;
+  /** Every predicted group equals a kernel group; null without kernel groups. */
+  equal: boolean | null;
+  comparison: { kind: DiffKind; predicted: string[]; actual: string[] }[] | null;
+  /** Facts the prediction had to guess, and the groups that depend on them. */
+  uncertain: { device: string; what: string; affects: string[] }[];
+  /** Devices no IOMMU translates for (no group expected), with the evidence. */
+  notCovered: { device: string; why: string }[];
+  notes: string[];
+}
+
+export function predictReport(snapshot: Snapshot, prediction: PredictionResult = predictGroups(snapshot)): PredictJson {
+  const actualGroups = kernelGroups(snapshot);
+  const actual = actualGroups.length > 0 ? actualGroups.map((g) => ({ id: g.id, devices: g.devices, reason: null })) : null;
+  const cmp = actual ? compareGroups(prediction.predicted.map((g) => g.devices), actual.map((g) => g.devices)) : null;
+  return {
+    predicted: prediction.predicted.map((g) => ({ id: g.id, devices: [...g.devices], reason: g.reason, uncertain: g.uncertain })),
+    actual,
+    equal: cmp ? cmp.equal : null,
+    comparison: cmp ? cmp.diffs : null,
+    uncertain: prediction.uncertain.map((u) => ({ device: u.device, what: u.what, affects: [...u.affects] })),
+    notCovered: prediction.notCovered.map((n) => ({ ...n })),
+    notes: [...prediction.notes],
+  };
+}
