@@ -4,7 +4,9 @@
  * the number of devices, and do nothing at all when it arrives cut short.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseCollectorOutput } from '../../../main/core/parsers/collector-output.ts';
 import { COLLECTOR_SCRIPT } from '../../../main/io/collector/script.ts';
@@ -124,13 +126,15 @@ describe('cost: no process per device', () => {
 
   it.runIf(has('strace'))('starts as many processes for 33 functions as for 13 (strace -f)', () => {
     const count = (topology: string) => {
-      const log = `${captureTree(topology)}.strace`;
+      const log = join(mkdtempSync(join(tmpdir(), 'atlas-strace-')), 'trace');
       const r = runShell(
         ['strace', '-f', '-qq', '-e', 'trace=execve,clone,clone3,fork,vfork', '-o', log, 'sh', '-s'],
         { ATLAS_SYSROOT: captureTree(topology) },
       );
       expect(parseCollectorOutput(r.stdout).data.complete).toBe(true);
       const lines = readFileSync(log, 'utf8').split('\n');
+      // strace must really have traced the run (it needs ptrace); an empty log proves nothing.
+      expect(lines.some((l) => l.includes('execve(')), `strace log empty; stderr: ${r.stderr.slice(0, 300)}`).toBe(true);
       return {
         execve: lines.filter((l) => /^\d+ execve\("/.test(l)).length,
         spawned: lines.filter((l) => /^\d+ (clone3?|v?fork)\(/.test(l)).length,
@@ -154,14 +158,14 @@ describe('read-only', () => {
     .filter((l) => WRITES.test(l) && !/"\/dev\/(null|tty)"/.test(l));
 
   it.runIf(has('strace'))('never opens a file for writing nor changes the file system (sysroot run)', () => {
-    const log = `${captureTree('vfio-bound')}.files.strace`;
+    const log = join(mkdtempSync(join(tmpdir(), 'atlas-strace-')), 'trace');
     const r = runShell(['strace', '-f', '-qq', '-e', 'trace=%file,%desc', '-o', log, 'sh', '-s'], { ATLAS_SYSROOT: captureTree('vfio-bound') });
     expect(parseCollectorOutput(r.stdout).data.complete).toBe(true);
     expect(writesOf(log)).toEqual([]);
   });
 
   it.runIf(has('strace'))('never opens a file for writing on this machine either (lspci, dmesg, dmidecode, virsh for real)', () => {
-    const log = `${captureTree('flat')}.real.strace`;
+    const log = join(mkdtempSync(join(tmpdir(), 'atlas-strace-')), 'trace');
     const r = runShell(['strace', '-f', '-qq', '-e', 'trace=%file,%desc', '-o', log, 'sh', '-s'], {});
     expect(parseCollectorOutput(r.stdout).data.complete).toBe(true);
     expect(writesOf(log)).toEqual([]);
