@@ -55,7 +55,7 @@ export function analyzeSnapshot(snapshot: Snapshot): Analysis {
 
   const critical = hostCriticalFacts(snapshot, index);
   if (!critical.hostUsageKnown) {
-    notes.push('What the host itself uses (mounted filesystems, the NIC carrying the SSH connection, the console GPU) was not collected: only host bridges, ISA/LPC bridges, SMBus, memory controllers and the IOMMU are known to be host-critical. Collect with `iommu-atlas collect` to check storage, network and display devices.');
+    notes.push('What the host itself uses (mounted filesystems, the NIC carrying the SSH connection, the console GPU) was not collected or could not be read: only host bridges, ISA/LPC bridges, SMBus, memory controllers and the IOMMU are known to be host-critical. Collect with `iommu-atlas collect` to check storage, network and display devices.');
   }
   const verdicts = passthroughVerdicts(snapshot, index, groups, critical, groupNote);
   notes.push(...unknownHostdevs(snapshot, index));

@@ -100,13 +100,13 @@ export function kernelParamRemedy(snapshot: Snapshot, change: ParamChange): stri
     case 'suse': steps = setup.loader === 'efi-stub' ? [w.sdBoot!] : [w.suse!]; break;
     case 'arch': steps = setup.loader === 'grub' ? [w.arch!] : setup.loader === 'efi-stub' ? [w.sdBoot!] : [w.arch!, w.sdBoot!]; break;
     case 'unknown':
-      steps = setup.loader === 'efi-stub'
-        ? [w.sdBoot!, w.proxmoxSdBoot!]
+      steps = setup.loader === 'efi-stub' ? [w.sdBoot!, w.proxmoxSdBoot!]
+        : setup.loader === 'grub' ? [w.debian!, w.fedora!, w.suse!, w.arch!, w.proxmoxGrub!]
         : [w.debian!, w.fedora!, w.suse!, w.arch!, w.proxmoxGrub!, w.proxmoxSdBoot!, w.sdBoot!];
       break;
   }
   const basis = setup.family === 'unknown'
-    ? 'The distribution is not known, so here is each common way:'
+    ? `The distribution is not known${setup.loader === 'grub' ? ' (the host boots with GRUB)' : setup.loader === 'efi-stub' ? ' (the host boots with an EFI stub loader such as systemd-boot)' : ''}, so here is each common way:`
     : `For this host (${setup.evidence}${setup.loader === 'grub' ? ', booted by GRUB' : setup.loader === 'efi-stub' ? ', booted by an EFI stub loader such as systemd-boot' : ''}):`;
   return `${basis} ${steps.join(' ')} Reboot, then check with \`cat /proc/cmdline\`.`;
 }

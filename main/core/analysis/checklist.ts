@@ -88,7 +88,7 @@ function iommuFirmware(ctx: Context): Check & { known: boolean | null } {
     return { ...base, status: 'pass', evidence: `the IOMMU is active (${ctx.groupCount} IOMMU groups), so the firmware describes it`, remedy: NOTHING, known: true };
   }
   if (tables !== null) {
-    return { ...base, status: 'fail', evidence: `/sys/firmware/acpi/tables lists no DMAR or IVRS table (${tables.join(', ') || 'none'})`, remedy: FIRMWARE_REMEDY, known: false };
+    return { ...base, status: 'fail', evidence: `/sys/firmware/acpi/tables lists no DMAR or IVRS table${tables.length ? ` (${tables.join(', ')})` : ''}`, remedy: FIRMWARE_REMEDY, known: false };
   }
   if (ctx.dmesgRead && ctx.dmesgFromBoot && !detectionSkipped(s)) {
     return {
@@ -147,7 +147,7 @@ function iommuEnabled(ctx: Context, firmware: boolean | null): Check {
   };
 }
 
-function interruptRemapping(ctx: Context): Check {
+function interruptRemapping(ctx: Context, firmware: boolean | null): Check {
   const { s } = ctx;
   const title = 'Interrupt remapping';
   const base = { id: 'interrupt-remapping', title };
@@ -164,6 +164,9 @@ function interruptRemapping(ctx: Context): Check {
       ? `Remove intremap=off. ${kernelParamRemedy(s, { remove: ['intremap=off'] })}`
       : 'Update the firmware (interrupt remapping needs correct IOAPIC/HPET entries in the DMAR or IVRS table) and enable x2APIC in the firmware setup.';
     return { ...base, status: 'fail', evidence, remedy: `Without interrupt remapping VFIO refuses to assign devices (MSI interrupts cannot be isolated). ${fix} ${unsafe}` };
+  }
+  if (firmware === false) {
+    return { ...base, status: 'fail', evidence: 'the firmware describes no IOMMU (see iommu-firmware), and interrupt remapping is a function of the IOMMU', remedy: `Enable the IOMMU first. ${FIRMWARE_REMEDY}` };
   }
   return {
     ...base, status: 'unknown',
@@ -190,10 +193,11 @@ function domainType(ctx: Context): Check {
   for (const g of s.groups) if (g.type !== null) types.set(g.type, (types.get(g.type) ?? 0) + 1);
   const typeList = [...types].map(([t, n]) => `${t}×${n}`).join(', ');
   const byTypes = types.size === 1 ? ({ identity: 'passthrough', 'DMA-FQ': 'lazy', DMA: 'translated', blocked: 'blocked' } as Record<string, string>)[[...types.keys()][0]!] : undefined;
-  const domain = s.iommu.defaultDomain ?? byTypes ?? null;
   const line = first(ctx, ['core.defaultDomain']);
   const p = s.cmdline?.iommu;
   const ptParam = p && (p.iommu.includes('pt') || p.iommuPassthrough === '1') ? (p.iommu.includes('pt') ? 'iommu=pt' : 'iommu.passthrough=1') : null;
+  // iommu=pt sets the identity default (spec 6); the log or group types confirm it when present.
+  const domain = s.iommu.defaultDomain ?? byTypes ?? (ptParam ? 'passthrough' : null);
   const evidence = [line ? quote(line) : null, typeList ? `group types (/sys/kernel/iommu_groups/*/type): ${typeList}` : null, ptParam ? `/proc/cmdline: ${ptParam}` : null]
     .filter(Boolean).join('; ');
   if (domain === null) {
@@ -402,7 +406,7 @@ export function readinessChecks(snapshot: Snapshot, index: DeviceIndex, groupCou
   const firmware = iommuFirmware(ctx);
   const { known, ...firmwareCheck } = firmware;
   return [
-    cpuVirtualization(ctx), firmwareCheck, iommuEnabled(ctx, known), interruptRemapping(ctx), domainType(ctx), vfioModules(ctx),
+    cpuVirtualization(ctx), firmwareCheck, iommuEnabled(ctx, known), interruptRemapping(ctx, known), domainType(ctx), vfioModules(ctx),
     acsOverride(ctx), kvm(ctx), libvirt(ctx), firmwareBugs(ctx), iommuFaults(ctx), iommuParameters(ctx), vfioPciIds(ctx),
   ];
 }

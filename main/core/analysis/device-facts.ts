@@ -62,8 +62,20 @@ export function driverState(d: PciFunction): DriverState {
   return { name: null, kind: driverSources ? 'none' : 'unknown' };
 }
 
+const driverTextMemo = new Map<string, string>();
+
 /** The driver state in words; what it means depends on whether the device is meant to go to a VM. */
 export function driverText(s: DriverState, assignable: boolean): string {
+  const key = `${s.kind} ${assignable} ${s.name}`;
+  let text = driverTextMemo.get(key);
+  if (text === undefined) {
+    text = driverWords(s, assignable);
+    if (driverTextMemo.size < 256) driverTextMemo.set(key, text);
+  }
+  return text;
+}
+
+function driverWords(s: DriverState, assignable: boolean): string {
   switch (s.kind) {
     case 'vfio': return assignable ? `bound to ${s.name}: ready for a VM` : `bound to ${s.name}`;
     case 'stub': return assignable ? `held by ${s.name} (no host driver); bind vfio-pci to assign it` : `held by ${s.name}`;
@@ -100,15 +112,12 @@ export function resetInfo(d: PciFunction, index: DeviceIndex): ResetInfo {
   const onRootBus = parent === null && index.topologyKnown && d.physfn === null;
   let affects: string[] | null = null;
   if (parent) {
-    const seen = new Set<string>([d.address]);
-    affects = [];
-    for (const s of index.busSiblings(d)) {
-      for (const x of [s, ...index.subtree(s)]) {
-        if (!seen.has(x.address)) {
-          seen.add(x.address);
-          affects.push(x.address);
-        }
-      }
+    // The device's own subtree is reset with it; "also" means everything else on the bus.
+    const scope = index.busResetScope(parent);
+    if (d.secondaryBus === null) affects = scope.filter((a) => a !== d.address);
+    else {
+      const own = new Set(index.busResetScope(d));
+      affects = scope.filter((a) => a !== d.address && !own.has(a));
     }
   }
   const methods = d.resetMethods;
@@ -133,12 +142,20 @@ export function resetInfo(d: PciFunction, index: DeviceIndex): ResetInfo {
   return { methods, first, busResetBridge: parent?.address ?? null, busResetAffects: affects, text: parts.join('; ') };
 }
 
+const speedMemo = new Map<string, number | null>();
+
 /** "8.0 GT/s PCIe", "8GT/s", "2.5GT/s (downgraded)" → 8 / 2.5; "Unknown" → null. */
 function speedValue(text: string | null): number | null {
   if (text === null) return null;
-  const m = /([\d.]+)\s*GT\/s/.exec(text);
-  const v = m ? Number(m[1]) : NaN;
-  return Number.isFinite(v) && v > 0 ? v : null;
+  let value = speedMemo.get(text);
+  if (value === undefined) {
+    const m = /([\d.]+)\s*GT\/s/.exec(text);
+    const v = m ? Number(m[1]) : NaN;
+    value = Number.isFinite(v) && v > 0 ? v : null;
+    // A handful of distinct strings on any host; bound the memo against odd inputs anyway.
+    if (speedMemo.size < 256) speedMemo.set(text, value);
+  }
+  return value;
 }
 
 const widthValue = (w: number | null) => (w !== null && w > 0 ? w : null);
@@ -151,13 +168,19 @@ export function linkInfo(d: PciFunction, index: DeviceIndex): LinkInfo {
     : null;
   const downgrades: LinkDowngrade[] = [];
   let incomplete = false;
-  // Each link is seen from both ends: the port reports what it can do, the device below too;
-  // the link trains to the lower of the two, so only less than that is a downgrade.
+  // A physical link runs from a Root or Downstream Port to the device below it; the bus between
+  // a switch's Upstream Port and its Downstream Ports is internal. Each link is seen from both
+  // ends: the port reports what it can do, the device below too; the link trains to the lower
+  // of the two, so only less than that is a downgrade.
   const path = [self, ...index.ancestors(self)];
   for (let i = 0; i + 1 < path.length; i++) {
     const below = path[i]!;
     const above = path[i + 1]!;
     if (!below.link && !above.link) continue;
+    if (above.pcieType !== 'root-port' && above.pcieType !== 'downstream-port') {
+      if (above.pcieType === null) incomplete = true;
+      continue;
+    }
     const cur = { speed: speedValue(below.link?.currentSpeed ?? null) ?? speedValue(above.link?.currentSpeed ?? null),
       width: widthValue(below.link?.currentWidth ?? null) ?? widthValue(above.link?.currentWidth ?? null) };
     const maxBelow = { speed: speedValue(below.link?.maxSpeed ?? null), width: widthValue(below.link?.maxWidth ?? null) };

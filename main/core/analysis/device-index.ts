@@ -87,6 +87,18 @@ export class DeviceIndex {
     return this.byAddress.get(address);
   }
 
+  private readonly nameMemo = new Map<string, string>();
+
+  /** nameOf for an address, computed once: reasons name the same devices over and over. */
+  name(address: string): string {
+    let name = this.nameMemo.get(address);
+    if (name === undefined) {
+      name = nameOf(this.byAddress.get(address), address);
+      this.nameMemo.set(address, name);
+    }
+    return name;
+  }
+
   /**
    * The bridge above a function: the one whose secondary bus the function sits on, else the
    * `parent` a source stated. A VF hangs below its PF's bridge. null on a root bus (or unknown).
@@ -137,10 +149,18 @@ export class DeviceIndex {
     return out;
   }
 
-  /** The other functions on the same bus (same domain and bus number). */
-  busSiblings(d: PciFunction): PciFunction[] {
-    const key = this.busOf.get(d.address);
-    return key === undefined ? [] : (this.byBus.get(key) ?? []).filter((x) => x !== d);
+  private readonly resetScopeMemo = new Map<string, string[]>();
+
+  /**
+   * Everything a secondary bus reset by `bridge` resets: the functions on its secondary bus and
+   * everything below them (cached per bridge: every function on that bus asks).
+   */
+  busResetScope(bridge: PciFunction): readonly string[] {
+    const memo = this.resetScopeMemo.get(bridge.address);
+    if (memo) return memo;
+    const scope = this.subtree(bridge).map((d) => d.address);
+    this.resetScopeMemo.set(bridge.address, scope);
+    return scope;
   }
 
   /** Functions on the bus `domain:bus`. */

@@ -7,7 +7,7 @@
  */
 import { comparePciAddresses } from '../model/pci-address.ts';
 import type { PcieType, Snapshot } from '../model/snapshot.ts';
-import { labelOf, listing, nameOf, type DeviceIndex } from './device-index.ts';
+import { isPciBridge, labelOf, listing, type DeviceIndex } from './device-index.ts';
 import { shortAddress, type GroupReason, type PredictedGroup, type PredictionResult } from './predictor/index.ts';
 import { reasonClause, typeLabel } from './predictor/reasons.ts';
 import type { AnalysisGroup } from './verdicts.ts';
@@ -86,25 +86,26 @@ export function explainReason(r: GroupReason, index: DeviceIndex): string {
     case 'pcie-to-pci-bridge': {
       const behind = others(r.devices, r.bridge);
       const kind = r.bridgeType === 'pci-to-pcie-bridge' ? 'a PCI-to-PCIe bridge' : 'a PCIe-to-PCI bridge';
-      return `${nameOf(index.get(r.bridge), r.bridge)} is ${kind}: all devices behind it${behind.length ? ` (${shortList(behind)})` : ''} share requester IDs (the IOMMU sees their DMA as the bridge's), so they cannot be told apart and share its group; no ACS setting or override changes that.`;
+      return `${index.name(r.bridge)} is ${kind}: all devices behind it${behind.length ? ` (${shortList(behind)})` : ''} share requester IDs (the IOMMU sees their DMA as the bridge's), so they cannot be told apart and share its group; no ACS setting or override changes that.`;
     }
     case 'conventional-bridge': {
       const behind = others(r.devices, r.bridge);
-      return `${nameOf(index.get(r.bridge), r.bridge)} is a conventional PCI bridge: the devices behind it${behind.length ? ` (${shortList(behind)})` : ''} reach the IOMMU with the bridge's requester ID${r.pcieBridgeAlias ? ' (PCIe bridge alias quirk)' : ''}, so they share its group.`;
+      return `${index.name(r.bridge)} is a conventional PCI bridge: the devices behind it${behind.length ? ` (${shortList(behind)})` : ''} reach the IOMMU with the bridge's requester ID${r.pcieBridgeAlias ? ' (PCIe bridge alias quirk)' : ''}, so they share its group.`;
     }
     case 'quirk':
       return r.effect === 'isolating'
-        ? `${nameOf(index.get(r.device), r.device)} is isolated by a kernel quirk (${r.quirk}: ${r.detail}), not by an ACS capability it advertises; the kernel vouches for this hardware.`
-        : `${nameOf(index.get(r.device), r.device)} is declared non-isolating by the kernel's ${r.quirk} quirk (${r.detail}), so the devices below or beside it share its group.`;
+        ? `${index.name(r.device)} is isolated by a kernel quirk (${r.quirk}: ${r.detail}), not by an ACS capability it advertises; the kernel vouches for this hardware.`
+        : `${index.name(r.device)} is declared non-isolating by the kernel's ${r.quirk} quirk (${r.detail}), so the devices below or beside it share its group.`;
     case 'acs-override':
-      return `Isolated only because of pcie_acs_override=${r.token}: ${nameOf(index.get(r.device), r.device)} is treated as isolating although the hardware does not say so. This is not real hardware isolation: devices in the separated groups can still reach each other by peer-to-peer DMA.`;
+      return `Isolated only because of pcie_acs_override=${r.token}: ${index.name(r.device)} is treated as isolating although the hardware does not say so. This is not real hardware isolation: devices in the separated groups can still reach each other by peer-to-peer DMA.`;
     case 'dma-alias':
     case 'alone':
       return `${reasonClause(r).charAt(0).toUpperCase()}${reasonClause(r).slice(1)}.`;
   }
 }
 
-const keyOf = (devices: readonly string[]) => [...devices].sort(comparePciAddresses).join(' ');
+/** A set's identity; any fixed order will do, and a plain sort is far cheaper than PCI order. */
+const keyOf = (devices: readonly string[]) => [...devices].sort().join(' ');
 
 function uncertaintyFor(devices: readonly string[], prediction: PredictionResult): string[] {
   const set = new Set(devices);
@@ -123,7 +124,9 @@ function overrideSuspects(groups: readonly AnalysisGroup[], index: DeviceIndex):
   const slots = new Map<string, string[]>();
   for (const a of groupOf.keys()) {
     const d = index.get(a);
-    if (!d || d.physfn !== null || d.acs.state === 'present') continue;
+    // The multifunction token acts on endpoints only (spec 1.11); ports and host bridges split
+    // for reasons of their own.
+    if (!d || d.physfn !== null || d.acs.state === 'present' || isPciBridge(d) || d.classCode === '0600') continue;
     const slot = a.slice(0, a.lastIndexOf('.'));
     slots.set(slot, [...(slots.get(slot) ?? []), a]);
   }
@@ -163,7 +166,7 @@ export function explainGroups(
     const text: string[] = [];
     let shown: GroupReason[] = reasons;
     if (match) {
-      text.push(...reasons.filter((r) => r.kind !== 'alone' || g.devices.length === 1).map((r) => explainReason(r, index)));
+      text.push(...reasons.filter((r) => r.kind !== 'alone' || (g.devices.length === 1 && !suspect)).map((r) => explainReason(r, index)));
     } else if (g.predicted) {
       shown = [];
     } else {
@@ -174,11 +177,10 @@ export function explainGroups(
       text.push(...shown.map((r) => `Possibly: ${explainReason(r, index)}`));
     }
     if (suspect) {
-      text.push(`${listing(suspect.map(shortAddress))} are functions of one device, yet the kernel put them in separate groups; pcie_acs_override=${override.tokens.join(',')} is in effect and their ACS capabilities are unknown, so the split may come from the override, not from hardware isolation.`);
+      text.push(`${listing(suspect.map(shortAddress))} are functions of one device, yet the kernel put them in separate groups (${g.label} holds ${shortList(g.devices)}); pcie_acs_override=${override.tokens.join(',')} is in effect and their ACS capabilities are unknown, so the split may come from the override, not from hardware isolation.`);
     }
     const uncertain = uncertaintyFor(g.devices, prediction);
-    const sharedNames = g.devices.map((a) => nameOf(index.get(a), a));
-    if (text.length === 0) text.push(`${g.label} holds ${listing(sharedNames)}; the snapshot has no facts that explain why.`);
+    if (text.length === 0) text.push(`${g.label} holds ${listing(g.devices.map((a) => index.name(a)))}; the snapshot has no facts that explain why.`);
     out.push({
       group: g.id, label: g.label, devices: [...g.devices],
       kind: isolatedBy ?? (suspect && g.devices.length < 2 ? 'possibly-override' : 'shared'),

@@ -7,7 +7,7 @@
  * assigned to a VM, but resetting or rebinding it would cut the host off from that device.
  */
 import type { HostUsage, Snapshot } from '../model/snapshot.ts';
-import { isPciBridge, listing, nameOf, type DeviceIndex } from './device-index.ts';
+import { isPciBridge, listing, type DeviceIndex } from './device-index.ts';
 import { shortAddress } from './predictor/index.ts';
 
 export type CriticalKind =
@@ -28,11 +28,11 @@ export interface CriticalReason {
  * is included: it provides the isolation every assignment relies on.
  */
 const CRITICAL_CLASSES: Record<string, CriticalReason> = {
-  '0600': { kind: 'host-bridge', short: 'host bridge', text: 'host bridge: part of the CPU/chipset that connects the PCI hierarchy to memory' },
-  '0601': { kind: 'isa-bridge', short: 'ISA/LPC bridge', text: 'ISA/LPC bridge: carries the platform\'s legacy devices (firmware flash, TPM, super I/O, embedded controller)' },
-  '0c05': { kind: 'smbus', short: 'SMBus controller', text: 'SMBus controller: the host reads memory SPD, sensors and clock chips through it' },
+  '0600': { kind: 'host-bridge', short: 'host bridge', text: 'host bridge, part of the CPU or chipset that connects the PCI hierarchy to memory' },
+  '0601': { kind: 'isa-bridge', short: 'ISA/LPC bridge', text: 'ISA/LPC bridge, which carries the platform\'s legacy devices (firmware flash, TPM, super I/O, embedded controller)' },
+  '0c05': { kind: 'smbus', short: 'SMBus controller', text: 'SMBus controller, through which the host reads memory SPD, sensors and clock chips' },
   '0580': { kind: 'memory-controller', short: 'memory controller', text: 'memory controller' },
-  '0806': { kind: 'iommu', short: 'the IOMMU', text: 'the IOMMU itself: it provides the DMA isolation that device assignment relies on' },
+  '0806': { kind: 'iommu', short: 'the IOMMU', text: 'the IOMMU itself, which provides the DMA isolation that device assignment relies on' },
 };
 
 export interface HostCriticalFacts {
@@ -94,6 +94,15 @@ function usageReasons(usage: HostUsage, index: DeviceIndex, reasons: Map<string,
   }
 }
 
+/** Where the collector reads what the host uses; when one is unreadable, an empty list proves nothing. */
+const USAGE_SOURCES = ['/proc/mounts', '/sys/class/block', '/sys/class/net'];
+
+/** The host usage section, or null when it was not collected or its sources were unreadable. */
+function readableHostUsage(snapshot: Snapshot): HostUsage | null {
+  if (!snapshot.hostUsage) return null;
+  return snapshot.provenance.unreadable.some((u) => USAGE_SOURCES.includes(u.what)) ? null : snapshot.hostUsage;
+}
+
 export function hostCriticalFacts(snapshot: Snapshot, index: DeviceIndex): HostCriticalFacts {
   const reasons = new Map<string, CriticalReason[]>();
   const cautions = new Map<string, string[]>();
@@ -101,15 +110,16 @@ export function hostCriticalFacts(snapshot: Snapshot, index: DeviceIndex): HostC
     const byClass = d.classCode === null ? undefined : CRITICAL_CLASSES[d.classCode];
     if (byClass) add(reasons, d.address, { ...byClass });
   }
-  const usage = snapshot.hostUsage;
-  if (usage) usageReasons(usage, index, reasons, cautions);
+  // What was read is used even when part of it is missing: a mount seen is a mount.
+  if (snapshot.hostUsage) usageReasons(snapshot.hostUsage, index, reasons, cautions);
+  const usage = readableHostUsage(snapshot);
 
   for (const d of index.byAddress.values()) {
-    if (d.bootVga !== true) continue;
+    if (d.bootVga !== true || reasons.get(d.address)?.some((r) => r.kind === 'console-gpu')) continue;
     if (d.driver !== null && d.driver.includes('vfio')) {
       add(cautions, d.address, `the firmware's boot VGA device, now bound to ${d.driver}: the host no longer uses it`);
     } else if (!usage && d.driver !== null) {
-      add(cautions, d.address, `the firmware's boot VGA device, driven by ${d.driver}: the host console probably runs on it, but what the host uses was not collected; if it does, move the console off it before passing it through (\`video=efifb:off\`, another GPU, or a serial console)`);
+      add(cautions, d.address, `the firmware's boot VGA device, driven by ${d.driver}: the host console probably runs on it, but what the host uses was not collected or not readable; if it does, move the console off it before passing it through (\`video=efifb:off\`, another GPU, or a serial console)`);
     } else if (usage && !usage.consoleDevices.includes(d.address)) {
       add(cautions, d.address, 'the firmware\'s boot VGA device; no framebuffer or DRM device uses it now');
     }
@@ -129,7 +139,7 @@ export function hostCriticalFacts(snapshot: Snapshot, index: DeviceIndex): HostC
     }
   }
   for (const [bridge, critical] of below) {
-    const names = [...critical].slice(0, 4).map((a) => nameOf(index.get(a), a));
+    const names = [...critical].slice(0, 4).map((a) => index.name(a));
     const more = critical.size > names.length ? ` and ${critical.size - names.length} more` : '';
     add(reasons, bridge, {
       kind: 'bridge-above-critical',

@@ -4,10 +4,10 @@
  * templates for a single-function card, a multifunction card without ACS (GPU + audio) and a card
  * carrying its own PCIe switch.
  *
- * Groups never cross the boundary of a root-bus slot family (a Root Port, the other functions of
- * its slot, and everything below them; spec 1.8 rules 1-8), so each prediction runs on that
- * family alone: the answer is the same and a 10,000-function host stays fast.
+ * Each prediction runs on the port's PCI segment only (segmentOf), so a host with many segments
+ * stays fast.
  */
+import { parsePciAddress } from '../model/pci-address.ts';
 import type { PciFunction, Slot, Snapshot } from '../model/snapshot.ts';
 import { isPciBridge, type DeviceIndex } from './device-index.ts';
 import { CARD_TEMPLATES, predictCardInSlot, shortAddress, type CardModel } from './predictor/index.ts';
@@ -46,52 +46,22 @@ export interface SlotAnalysis {
   notes: string[];
 }
 
-/** The root-bus ancestor of a function (itself when it sits on a root bus). */
-function topOf(d: PciFunction, index: DeviceIndex): PciFunction {
-  const chain = index.ancestors(d);
-  return chain[chain.length - 1] ?? d;
-}
-
 /**
- * The port's slot family plus every kernel group that touches it, so the reduced snapshot keeps
- * whole groups (the predictor infers unreadable ACS facts from them).
+ * The part of the snapshot a slot's prediction needs: the port's PCI segment (domain). Groups
+ * never span segments, and the card's own bridges take free bus numbers of that segment, so the
+ * answer is the one the whole snapshot gives. Intel VMD puts devices in domains from 10000 whose
+ * DMA the VMD endpoint in another domain issues (spec 1.10): with VMD present, nothing is cut.
  */
-function familyOf(port: PciFunction, snapshot: Snapshot, index: DeviceIndex, groupMembers: Map<number, string[]>): Set<string> {
-  const top = topOf(port, index);
-  const slotPrefix = top.address.slice(0, top.address.lastIndexOf('.'));
-  const roots = index.parentOf(top) === null
-    ? [top, ...index.busSiblings(top).filter((s) => s.address.startsWith(`${slotPrefix}.`))]
-    : [top];
-  const set = new Set<string>();
-  const addWithSubtree = (d: PciFunction) => {
-    if (set.has(d.address)) return;
-    set.add(d.address);
-    for (const x of index.subtree(d)) set.add(x.address);
-  };
-  for (const r of roots) addWithSubtree(r);
-  // VFs hang below their PF's port; a VF whose PF is in the family belongs to it.
-  for (const d of snapshot.devices) if (d.physfn !== null && set.has(d.physfn)) set.add(d.address);
-  for (let changed = true; changed;) {
-    changed = false;
-    for (const a of [...set]) {
-      const g = index.get(a)?.iommuGroup;
-      for (const m of g === null || g === undefined ? [] : groupMembers.get(g) ?? []) {
-        if (set.has(m)) continue;
-        const d = index.get(m);
-        if (d) addWithSubtree(d);
-        else set.add(m);
-        changed = true;
-      }
-    }
-  }
-  return set;
-}
-
-function reducedSnapshot(snapshot: Snapshot, keep: Set<string>): Snapshot {
+function segmentOf(snapshot: Snapshot, port: PciFunction): Snapshot {
+  const domainOf = (address: string) => parsePciAddress(address)?.domain ?? -1;
+  const domain = domainOf(port.address);
+  if (snapshot.devices.some((d) => domainOf(d.address) >= 0x10000)) return snapshot;
+  const devices = snapshot.devices.filter((d) => domainOf(d.address) === domain);
+  if (devices.length === snapshot.devices.length) return snapshot;
   return {
     ...snapshot,
-    devices: snapshot.devices.filter((d) => keep.has(d.address)),
-    groups: snapshot.groups.filter((g) => g.devices.some((a) => keep.has(a))),
+    devices,
+    groups: snapshot.groups.filter((g) => g.devices.some((a) => domainOf(a) === domain)),
   };
 }
 
@@ -102,21 +72,32 @@ function occupied(slot: Slot): boolean | null {
 
 function noPortProblem(slot: Slot, index: DeviceIndex): string {
   if (slot.busAddress === null) return 'no prediction: the slot record gives no bus address, so its port is unknown';
+  const a = parsePciAddress(slot.busAddress);
+  const onBus = a ? index.onBus(a.domain, a.bus) : [];
   const named = index.get(slot.busAddress);
+  if (a && a.bus !== 0 && onBus.length > 0) {
+    return `no prediction: devices sit on the slot's bus ${slot.busAddress.slice(0, -5)}, but the bridge above that bus is not known (the data gives no bridge bus numbers; add \`sudo lspci -vvv\`)`;
+  }
   if (named && !isPciBridge(named)) {
     return `no prediction: the firmware gives ${slot.busAddress}, which is not a bridge, so the slot's port is unknown`;
   }
   return `no prediction: no port with a secondary bus matching the slot's bus address ${slot.busAddress} is visible (firmware often reports a placeholder address for empty slots, or hides an empty port)`;
 }
 
+/** The same slot read twice (dmidecode and its type 9 extract, or DMI and sysfs unjoined) counts once. */
+function distinctSlots(slots: readonly Slot[]): Slot[] {
+  const seen = new Set<string>();
+  return slots.filter((s) => {
+    const key = `${s.name}|${s.busAddress}|${s.rootPort}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
 export function analyzeSlots(snapshot: Snapshot, index: DeviceIndex): SlotAnalysis[] {
   const templates = SLOT_CARD_TEMPLATES.map((id) => CARD_TEMPLATES.find((t) => t.id === id)).filter((t): t is CardModel => t !== undefined);
-  const groupMembers = new Map<number, string[]>();
-  for (const g of snapshot.groups) groupMembers.set(g.id, g.devices);
-  if (snapshot.groups.length === 0) {
-    for (const d of snapshot.devices) if (d.iommuGroup !== null) groupMembers.set(d.iommuGroup, [...(groupMembers.get(d.iommuGroup) ?? []), d.address]);
-  }
-  return snapshot.slots.map((slot): SlotAnalysis => {
+  return distinctSlots(snapshot.slots).map((slot): SlotAnalysis => {
     const base = {
       name: slot.name, designation: slot.designation, type: slot.type, rootPort: slot.rootPort,
       occupied: occupied(slot), devices: [...slot.devices],
@@ -125,8 +106,7 @@ export function analyzeSlots(snapshot: Snapshot, index: DeviceIndex): SlotAnalys
     if (!port) {
       return { ...base, predictedGroup: null, predictions: [], problem: noPortProblem(slot, index), notes: [] };
     }
-    const family = familyOf(port, snapshot, index, groupMembers);
-    const scoped = family.size < snapshot.devices.length ? reducedSnapshot(snapshot, family) : snapshot;
+    const scoped = segmentOf(snapshot, port);
     const notes = new Set<string>();
     let problem: string | null = null;
     const predictions: SlotCardPrediction[] = [];

@@ -9,13 +9,12 @@
  * - `blocked`: shares its group with something the host needs.
  * - `host-critical`: the host needs it itself (host-critical.ts says what counts).
  */
-import { comparePciAddresses } from '../model/pci-address.ts';
 import type { PciFunction, Snapshot } from '../model/snapshot.ts';
 import {
   driverState, driverText, linkInfo, linkSummary, ownersByDevice, resetInfo,
   type DriverState, type LinkInfo, type ResetInfo,
 } from './device-facts.ts';
-import { isPciBridge, listing, nameOf, type DeviceIndex } from './device-index.ts';
+import { isPciBridge, listing, type DeviceIndex } from './device-index.ts';
 import { criticalSummary, type CriticalReason, type HostCriticalFacts } from './host-critical.ts';
 import { shortAddress } from './predictor/index.ts';
 
@@ -69,6 +68,8 @@ export interface VerdictResult {
   groups: GroupVerdict[];
 }
 
+const capitalize = (text: string) => (/^[a-z]/.test(text) ? `${text.charAt(0).toUpperCase()}${text.slice(1)}` : text);
+
 /** What goes to a VM as one unit: a device's functions share bus and device number; a VF is its own. */
 function unitOf(d: PciFunction | undefined, address: string): string {
   if (!d || d.physfn !== null) return address;
@@ -80,6 +81,8 @@ interface GroupFacts {
   endpoints: string[];
   bridges: string[];
   critical: string[];
+  /** The assignment unit of each endpoint (see unitOf). */
+  unitOfEndpoint: Map<string, string>;
   units: Set<string>;
   verdict: Verdict;
 }
@@ -88,7 +91,7 @@ function groupFacts(group: AnalysisGroup, index: DeviceIndex, critical: HostCrit
   const endpoints: string[] = [];
   const bridges: string[] = [];
   const crit: string[] = [];
-  const units = new Set<string>();
+  const unitOfEndpoint = new Map<string, string>();
   for (const a of group.devices) {
     const d = index.get(a);
     const bridge = d !== undefined && isPciBridge(d);
@@ -96,27 +99,29 @@ function groupFacts(group: AnalysisGroup, index: DeviceIndex, critical: HostCrit
     if (bridge) bridges.push(a);
     else {
       endpoints.push(a);
-      units.add(unitOf(d, a));
+      unitOfEndpoint.set(a, unitOf(d, a));
     }
   }
+  const units = new Set(unitOfEndpoint.values());
   let verdict: Verdict;
   if (crit.length > 0) {
     // Only bridges with nothing critical below them may sit beside critical devices unharmed.
     const others = group.devices.filter((a) => !crit.includes(a) && !bridges.includes(a));
     verdict = others.length === 0 ? 'host-critical' : 'blocked';
   } else verdict = units.size > 1 ? 'whole-group' : 'ready';
-  return { group, endpoints, bridges, critical: crit, units, verdict };
+  return { group, endpoints, bridges, critical: crit, unitOfEndpoint, units, verdict };
 }
 
 function names(index: DeviceIndex, addresses: readonly string[], max = 6): string {
-  const shown = addresses.slice(0, max).map((a) => nameOf(index.get(a), a));
+  const shown = addresses.slice(0, max).map((a) => index.name(a));
   return `${listing(shown)}${addresses.length > max ? ` and ${addresses.length - max} more` : ''}`;
 }
 
 function bridgeSentence(index: DeviceIndex, bridges: readonly string[], exclude: string): string | null {
   const others = bridges.filter((b) => b !== exclude);
   if (others.length === 0) return null;
-  const which = others.length === 1 ? `The PCI bridge ${names(index, others)} is` : `The PCI bridges ${names(index, others)} are`;
+  const shown = `${listing(others.slice(0, 6).map(shortAddress))}${others.length > 6 ? ` and ${others.length - 6} more` : ''}`;
+  const which = others.length === 1 ? `The PCI bridge ${names(index, others)} is` : `The PCI bridges ${shown} are`;
   return `${which} in the group too but not assigned: ${others.length === 1 ? 'it stays' : 'they stay'} on the host (pcieport or no driver).`;
 }
 
@@ -143,7 +148,10 @@ function deviceReasons(
   const assignWith = g.endpoints.filter((a) => a !== address && !g.critical.includes(a));
   if (own.length > 0) {
     const others = g.critical.filter((a) => a !== address);
-    if (others.length > 0) reasons.push(`${label} also holds host-critical ${names(index, others)}.`);
+    if (others.length > 0) {
+      const shown = others.slice(0, 8).map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
+      reasons.push(`${label} also holds host-critical ${listing(shown)}${others.length > 8 ? ` and ${others.length - 8} more` : ''}.`);
+    }
     return { verdict: 'host-critical', reasons, assignWith: [] };
   }
   if (g.critical.length > 0) {
@@ -154,22 +162,28 @@ function deviceReasons(
       : 'A slot whose port isolates (ACS) would give it a group of its own; pcie_acs_override would only hide the sharing, not make it safe.');
     return { verdict: 'blocked', reasons, assignWith: [] };
   }
-  const bridgeLine = bridgeSentence(index, g.bridges, address);
   if (bridge) {
-    reasons.push(`A PCI bridge is not assigned to a VM: it stays on the host while the devices in ${label} go to the VM.`);
-    if (g.endpoints.length > 0) reasons.push(`${label} holds ${names(index, g.endpoints)}.`);
+    if (g.endpoints.length > 0) {
+      reasons.push(`A PCI bridge is not assigned to a VM: it stays on the host while the devices of ${label} go to the VM.`);
+      reasons.push(`${label} holds ${names(index, g.endpoints)}.`);
+    } else {
+      reasons.push(`A PCI bridge is not assigned to a VM, and ${label} holds nothing else to assign: it stays on the host.`);
+    }
     return { verdict: g.verdict, reasons, assignWith: [] };
   }
-  const sameDevice = assignWith.filter((a) => unitOf(index.get(a), a) === unitOf(d, address));
-  const otherDevices = assignWith.filter((a) => !sameDevice.includes(a));
+  const mine = g.unitOfEndpoint.get(address);
+  const sameDevice = assignWith.filter((a) => g.unitOfEndpoint.get(a) === mine);
+  const otherDevices = assignWith.filter((a) => g.unitOfEndpoint.get(a) !== mine);
   if (otherDevices.length > 0) {
     reasons.push(`${label} also holds ${names(index, otherDevices)}: it can only be assigned together with ${otherDevices.length === 1 ? 'it' : 'them'}${sameDevice.length > 0 ? ` (and its other functions ${names(index, sameDevice)})` : ''}, to the same VM, every endpoint bound to vfio-pci.`);
   } else if (sameDevice.length > 0) {
-    const fns = [address, ...sameDevice].sort(comparePciAddresses).map(shortAddress);
+    // Group members come in enumeration order already.
+    const fns = g.endpoints.filter((a) => a === address || sameDevice.includes(a)).map(shortAddress);
     reasons.push(`${label} holds only functions of this device (${listing(fns)}): assign them together to the same VM.`);
   } else {
     reasons.push(`Alone in ${label}: it can be assigned to a VM by itself.`);
   }
+  const bridgeLine = g.bridges.length > 0 ? bridgeSentence(index, g.bridges, address) : null;
   if (bridgeLine) reasons.push(bridgeLine);
   return { verdict: otherDevices.length > 0 ? 'whole-group' : 'ready', reasons, assignWith };
 }
@@ -221,14 +235,15 @@ export function passthroughVerdicts(
     for (const a of group.devices) factsByDevice.set(a, g);
     groupVerdicts.push({
       id: group.id, label: group.label, predicted: group.predicted, type: group.type, devices: [...group.devices],
-      verdict: g.verdict, reasons: groupReasons(g, index, critical),
+      verdict: g.verdict, reasons: groupReasons(g, index, critical).map(capitalize),
     });
     if (owners) for (const [a, text] of ownershipNotes(g, owners, index)) ownership.set(a, text);
   }
 
   const devices = snapshot.devices.map((d): DeviceVerdict => {
     const g = factsByDevice.get(d.address) ?? null;
-    const { verdict, reasons, assignWith } = deviceReasons(d, d.address, g, index, critical);
+    const { verdict, reasons: raw, assignWith } = deviceReasons(d, d.address, g, index, critical);
+    const reasons = raw.map(capitalize);
     if (groupNote && g) reasons.push(groupNote);
     const driver = driverState(d);
     const ownerVms = owners ? owners.get(d.address) ?? [] : null;
@@ -236,7 +251,7 @@ export function passthroughVerdicts(
     const link = linkInfo(d, index);
     const details: string[] = [...(critical.cautions.get(d.address) ?? [])];
     if (!critical.hostUsageKnown && verdict !== 'host-critical' && d.classCode !== null && /^0[123]/.test(d.classCode)) {
-      details.push('whether the host uses it (root filesystem, management network, console) is not known: host usage was not collected');
+      details.push('whether the host uses it (root filesystem, management network, console) is not known: host usage was not collected or not readable');
     }
     const assignable = !isPciBridge(d) && verdict !== 'host-critical';
     details.push(driverText(driver, assignable));
@@ -250,7 +265,7 @@ export function passthroughVerdicts(
     const linkLine = linkSummary(link);
     if (linkLine) details.push(linkLine);
     return {
-      address: d.address, name: nameOf(d, d.address), group: g ? g.group.id : null, verdict, reasons,
+      address: d.address, name: index.name(d.address), group: g ? g.group.id : null, verdict, reasons,
       bridge: isPciBridge(d), hostCritical: critical.reasons.get(d.address) ?? [], assignWith,
       driver, ownerVms, numaNode: d.numaNode, reset, link, details,
     };
