@@ -32,7 +32,9 @@ export default tseslint.config(
     ignores: ['test/electron/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: ['electron', 'electron/*'], message: 'Only main/electron imports electron.' }],
+        // The package only (a regex: the glob "electron/*" would also match main/electron/… paths,
+        // which tests of the desktop app's pure functions import).
+        patterns: [{ regex: '^electron(?:/.*)?$', message: 'Only main/electron imports electron.' }],
       }],
     },
   },
@@ -45,6 +47,30 @@ export default tseslint.config(
           { group: nodeBuiltinPatterns, message: 'The renderer has no Node access.' },
           { group: ['electron', 'electron/*', 'ssh2', 'ssh-config', 'ws'], message: 'The renderer talks to the back end only through the contract clients.' },
           { group: ['**/main/io/**', '**/main/cli/**', '**/main/electron/**', '**/main/server/**', '**/main/service/**'], message: 'The renderer may import main/core only.' },
+        ],
+      }],
+    },
+  },
+  {
+    // The back end and its WebSocket door sit below the app shells: no Electron, no CLI, no page code.
+    files: ['main/service/**/*.ts', 'main/server/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { regex: '^electron(?:/.*)?$', message: 'Only main/electron imports electron.' },
+          { group: ['**/main/electron/**', '**/electron/**', '**/cli/**', '**/renderer/**'], message: 'The back end must not depend on the app shells (main/electron, main/cli) or the page.' },
+        ],
+      }],
+    },
+  },
+  {
+    // The preload runs sandboxed: it may require 'electron' and nothing of Node; of ours, the contract only.
+    files: ['preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: nodeBuiltinPatterns, message: 'A sandboxed preload has no Node modules.' },
+          { group: ['**/main/io/**', '**/main/cli/**', '**/main/electron/**', '**/main/server/**', '**/main/service/**', '**/renderer/**'], message: 'The preload may import main/core only.' },
         ],
       }],
     },

@@ -11,6 +11,12 @@ import { DEFAULT_SAMPLE, listSamples, loadSample } from '../io/samples.ts';
 import type { Snapshot } from '../core/model/snapshot.ts';
 import { importPaths } from '../io/import.ts';
 import { renderShowText, showJson } from '../core/report/show.ts';
+import { CliUsageError, runReport } from './report.ts';
+import { runDiff } from './diff.ts';
+import { DEFAULT_PORT, PortInUseError, serve } from './serve.ts';
+import { start } from './start.ts';
+import { runPredict } from './predict.ts';
+import { runAnalyze } from './analyze.ts';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -39,8 +45,26 @@ Commands:
                                                this machine always).
   show --sample NAME [--json]                 A bundled sample snapshot (lab-q35-mixed,
                                                asus-prime-x570-pro).
+  report SNAPSHOT|TARGET [--format md|html|json|svg|png] [--anonymize] [--output FILE]
+                                               A report to share: Markdown for a forum post, one
+                                               self-contained HTML page with the graph, JSON
+                                               (snapshot + analysis), or the graph as SVG/PNG.
+  diff A B [--json|--format md]               What changed between two snapshots: devices added,
+                                               removed or moved, groups merged or split, drivers,
+                                               ACS, links, verdicts, checklist.
+  serve [--port N] [--no-open]                The app in the browser: the page and its API on
+                                               127.0.0.1 only (default port 7311, 0: any free
+                                               port). Prints http://127.0.0.1:PORT/?token=TOKEN;
+                                               requests without the token are refused.
+  start [--no-open]                           The desktop app (Electron); where it cannot run,
+                                               serve instead and say why.
+  predict SNAPSHOT|TARGET [--json]            The IOMMU groups the kernel's algorithm predicts from
+                                               the topology, compared with the kernel's groups.
+  analyze SNAPSHOT|TARGET [--json]            Readiness checks, a passthrough verdict per device and
+                                               group with reasons, why groups are shared, and the
+                                               group a new card would get in each slot.
 
-SSH options (collect, show with a TARGET):
+SSH options (collect; show, predict, analyze, report and diff with a TARGET):
   --accept-new-host-key   Trust an unknown host key (check the fingerprint first). A changed key is
                           always refused.
   -i, --identity FILE     Private key to use (repeatable).
@@ -134,6 +158,32 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       io.stdout(values.json ? `${JSON.stringify(showJson(snapshot), null, 2)}\n` : renderShowText(snapshot));
       return 0;
     }
+    case 'predict':
+      return runPredict(rest, io);
+    case 'analyze':
+      return runAnalyze(rest, io);
+    case 'serve': {
+      const { values, positionals } = parse(rest, { port: { type: 'string' }, 'no-open': { type: 'boolean' } });
+      if (values.help) return io.stdout(USAGE), 0;
+      if (positionals.length > 0) throw new UsageError('serve takes no arguments');
+      const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
+      if (!/^\d{1,5}$/.test(values.port ?? String(DEFAULT_PORT)) || port > 65535) throw new UsageError(`--port needs a port number (0-65535), not "${values.port}"`);
+      return serve({ port, open: values['no-open'] !== true }, io);
+    }
+    case 'start': {
+      const { values, positionals } = parse(rest, { 'no-open': { type: 'boolean' } });
+      if (values.help) return io.stdout(USAGE), 0;
+      if (positionals.length > 0) throw new UsageError('start takes no arguments');
+      return start({ open: values['no-open'] !== true }, io);
+    }
+    case 'report':
+    case 'diff':
+      try {
+        return await (command === 'report' ? runReport : runDiff)(rest, io);
+      } catch (e) {
+        if (e instanceof CliUsageError) throw new UsageError(e.message);
+        throw e;
+      }
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
@@ -157,7 +207,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       io.stderr(`iommu-atlas: ${e.message}\n\n${USAGE}`);
       return 1;
     }
-    if (e instanceof TransportError || e instanceof InputError) {
+    if (e instanceof TransportError || e instanceof InputError || e instanceof PortInUseError) {
       io.stderr(`iommu-atlas: ${e.message}\n`);
       return 2;
     }

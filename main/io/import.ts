@@ -116,6 +116,51 @@ export async function importPaths(paths: string[], now: () => Date = () => new D
   const started = Date.now();
   const { files, fromDirectory } = await expand(paths);
   if (files.length === 0) throw new InputError(`nothing to import in ${paths.join(', ')}`);
+  return importTexts(files, {
+    target: paths.map((p) => basename(p)).join(', '),
+    source: paths.join(', '),
+    skippable: (name) => fromDirectory.has(name),
+    now,
+    started,
+  });
+}
+
+export interface ImportTextsOptions {
+  /** `provenance.target`: what was imported, as a person names it. */
+  target: string;
+  /** How messages name the whole input ("nothing importable in …"); default: the texts' names. */
+  source?: string;
+  /**
+   * Texts that are dropped with a warning when they are not a known command output, instead of
+   * failing the import: files found in a folder, or several files dropped together.
+   */
+  skippable?: (name: string) => boolean;
+  now?: () => Date;
+  /** When the import started (Date.now()), for `provenance.durationMs`; default: now. */
+  started?: number;
+}
+
+/** A NUL in the first 8 KiB: a binary file read as text, not a command output. */
+function textLooksBinary(text: string): boolean {
+  return text.slice(0, 8192).includes('\0');
+}
+
+/**
+ * The import itself, on texts already in memory (files read by importPaths, or texts dropped on
+ * the app's window and pasted): one saved snapshot or collector transcript on its own, else any
+ * mix of command outputs merged into one snapshot.
+ */
+export function importTexts(texts: NamedText[], options: ImportTextsOptions): Snapshot {
+  const started = options.started ?? Date.now();
+  const now = options.now ?? (() => new Date());
+  const skippable = options.skippable ?? (() => false);
+  const source = options.source ?? texts.map((t) => t.name).join(', ');
+  const files: NamedText[] = [];
+  for (const t of texts) {
+    if (!textLooksBinary(t.text)) files.push(t);
+    else if (!skippable(t.name)) throw new InputError(`${t.name} is a binary file, not a text output`);
+  }
+  if (files.length === 0) throw new InputError(`nothing to import in ${source}`);
 
   const whole = files.filter((f) => {
     const format = detectFormat(f.text, f.name).format;
@@ -136,12 +181,12 @@ export async function importPaths(paths: string[], now: () => Date = () => new D
   }
 
   const result = partsFromTexts(files);
-  const explicit = result.unrecognised.filter((u) => !fromDirectory.has(u.name));
+  const explicit = result.unrecognised.filter((u) => !skippable(u.name));
   if (explicit.length > 0) {
     const u = explicit[0]!;
     throw new InputError(`${u.name}: cannot tell what this file is (${u.reason}). Expected lspci, an IOMMU group listing, dmesg, /proc/cmdline, dmidecode or virsh XML output`);
   }
-  if (result.inputs.length === 0) throw new InputError(`nothing importable in ${paths.join(', ')}`);
+  if (result.inputs.length === 0) throw new InputError(`nothing importable in ${source}`);
   const skipped = result.unrecognised.length
     ? [`skipped ${result.unrecognised.length} file(s) that are not a known command output: ${result.unrecognised.map((u) => basename(u.name)).join(', ')}`]
     : [];
@@ -149,7 +194,7 @@ export async function importPaths(paths: string[], now: () => Date = () => new D
     unreadable: notImported(new Set(result.inputs.map((i) => i.format))),
     collectedAt: now().toISOString(),
     method: 'import',
-    target: paths.map((p) => basename(p)).join(', '),
+    target: options.target,
     user: null,
     root: null,
     durationMs: Date.now() - started,

@@ -1,7 +1,7 @@
 /** The `iommu-atlas` binary driven as a user would: spawned, reading real fixtures. */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +103,15 @@ describe('iommu-atlas CLI', () => {
     const missing = atlas(['import', join(dir, 'missing.txt')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/missing\.txt: no such file/);
+  });
+
+  it('the real binary resolves ~/.ssh/config aliases, keywords in any case (as ssh does)', () => {
+    const home = mkdtempSync(join(tmpdir(), 'atlas-cli-home-'));
+    mkdirSync(join(home, '.ssh'));
+    writeFileSync(join(home, '.ssh', 'config'), 'host lab\n  hostname 127.0.0.9\n  PORT 1\n');
+    const r = atlas(['collect', 'lab', '--timeout', '5'], { HOME: home });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('127.0.0.9:1');
   });
 
   it('exit code 2 and a clear message when an SSH target cannot be reached', () => {

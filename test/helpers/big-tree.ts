@@ -27,6 +27,7 @@
  */
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
+import type { Snapshot } from '../../main/core/model/snapshot.ts';
 import { buildCaptureTree, LAB_DIR, parseConfigDump, parseFstree, type FstreeRecord } from './fstree.ts';
 
 export interface BigTree {
@@ -35,6 +36,8 @@ export interface BigTree {
   functions: number;
   /** Number of domains (copies of the capture, the last possibly partial). */
   copies: number;
+  /** Every function's address. */
+  addresses: string[];
   /** IOMMU group number → its members, for checking what the collector reports. */
   groups: Map<number, string[]>;
 }
@@ -111,6 +114,7 @@ export function buildBigTree(functions: number, root: string, topology = 'mixed'
   if (copies > 0x10000) throw new Error(`big-tree: ${copies} domains do not fit 4 hex digits`);
   buildCaptureTree(topology, root);
 
+  const addresses = [...capture.ordered];
   const groups = new Map<number, string[]>();
   for (const address of capture.ordered) {
     const g = capture.groupOf.get(address);
@@ -159,6 +163,7 @@ export function buildBigTree(functions: number, root: string, topology = 'mixed'
       }
     }
     for (const address of keep) {
+      addresses.push(newAddress(address));
       const config = capture.configs.get(address);
       if (!config) throw new Error(`big-tree: ${topology} has no config dump for ${address}`);
       writeFileSync(join(root, 'sys/devices', rename(capture.devicePaths.get(address)!), 'config'), config);
@@ -171,5 +176,39 @@ export function buildBigTree(functions: number, root: string, topology = 'mixed'
     }
   }
   if (dmesg.length) appendFileSync(join(root, 'dmesg-raw.txt'), `${dmesg.join('\n')}\n`);
-  return { root, functions, copies, groups };
+  return { root, functions, copies, addresses, groups };
+}
+
+/**
+ * What is wrong with a snapshot collected from `tree`, [] when nothing: every function present
+ * once and nothing else, each seen by lspci too (not only by the sysfs walk), each in the group
+ * the tree puts it in, and the snapshot's groups exactly the tree's.
+ */
+export function checkSnapshotOfTree(snapshot: Snapshot, tree: BigTree): string[] {
+  const problems: string[] = [];
+  const expected = new Set(tree.addresses);
+  const seen = new Set(snapshot.devices.map((d) => d.address));
+  if (snapshot.devices.length !== tree.functions) problems.push(`${snapshot.devices.length} functions collected, ${tree.functions} in the tree`);
+  const missing = tree.addresses.filter((a) => !seen.has(a));
+  const extra = [...seen].filter((a) => !expected.has(a));
+  if (missing.length) problems.push(`${missing.length} functions missing, e.g. ${missing.slice(0, 3).join(' ')}`);
+  if (extra.length) problems.push(`${extra.length} functions not in the tree, e.g. ${extra.slice(0, 3).join(' ')}`);
+  const groupOf = new Map<string, number>();
+  for (const [id, members] of tree.groups) for (const m of members) groupOf.set(m, id);
+  const notInLspci = snapshot.devices.filter((d) => !d.sources.includes('lspci-vvv'));
+  if (notInLspci.length) problems.push(`${notInLspci.length} functions not in lspci's output, e.g. ${notInLspci.slice(0, 3).map((d) => d.address).join(' ')}`);
+  const wrongGroup = snapshot.devices.filter((d) => d.iommuGroup !== (groupOf.get(d.address) ?? null));
+  if (wrongGroup.length) {
+    const d = wrongGroup[0]!;
+    problems.push(`${wrongGroup.length} functions in the wrong group, e.g. ${d.address} in ${d.iommuGroup}, the tree says ${groupOf.get(d.address)}`);
+  }
+  if (snapshot.groups.length !== tree.groups.size) problems.push(`${snapshot.groups.length} groups collected, ${tree.groups.size} in the tree`);
+  for (const g of snapshot.groups) {
+    const members = tree.groups.get(g.id);
+    if (!members || members.length !== g.devices.length || !members.every((m) => g.devices.includes(m))) {
+      problems.push(`group ${g.id} holds ${g.devices.join(' ')}, the tree says ${members?.join(' ') ?? 'no such group'}`);
+      break;
+    }
+  }
+  return problems;
 }

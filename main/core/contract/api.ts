@@ -85,12 +85,22 @@ export type MethodName = keyof typeof Methods;
 export type Params<M extends MethodName> = z.input<(typeof Methods)[M]['params']>;
 export type Result<M extends MethodName> = z.infer<(typeof Methods)[M]['result']>;
 
+/** Menu items of the desktop app that act on the page's state (the shown snapshot, the graph view). */
+export const MenuCommand = z.enum(['save-snapshot', 'export-image', 'paste-outputs', 'find', 'fit', 'zoom-in', 'zoom-out', 'toggle-theme']);
+export type MenuCommand = z.infer<typeof MenuCommand>;
+
 /** Events the back end pushes to the UI. */
 export const Events = {
   'collect.progress': z.object({ hostId: Id, message: z.string() }),
   'collect.done': z.object({ hostId: Id, snapshotId: Id.nullable(), error: z.string().nullable() }),
   /** An unknown host key: the UI shows the fingerprint and answers with `hostKey.answer`. */
   'hostKey.prompt': z.object({ promptId: Id, hostId: Id, host: z.string(), keyType: z.string(), fingerprint: z.string() }),
+  /** A prompt is over (answered, perhaps from another window, or timed out as "declined"): hide it. */
+  'hostKey.closed': z.object({ promptId: Id }),
+  /** A snapshot joined the list (collected, imported, a sample, or opened from a file through the desktop menu). */
+  'snapshots.added': z.object({ entry: SnapshotEntry }),
+  /** A desktop menu item that the page carries out on what it shows (the desktop app's File and View menus). */
+  'menu.command': z.object({ command: MenuCommand }),
 } as const;
 export type EventName = keyof typeof Events;
 export type EventPayload<E extends EventName> = z.infer<(typeof Events)[E]>;
@@ -123,4 +133,8 @@ export function parseRequest(method: unknown, params: unknown):
     return { ok: false, error: { kind: 'invalid-request', message: `${method}: ${first ? `${first.path.join('.') || 'params'}: ${first.message}` : 'invalid params'}` } };
   }
   return { ok: true, method, params: parsed.data };
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(Events, name);
 }

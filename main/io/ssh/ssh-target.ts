@@ -14,7 +14,9 @@
  *
  * No command is ever run: `Match exec` blocks are treated as not matching (OpenSSH would run them in a shell).
  */
-import SSHConfig from 'ssh-config';
+// Named imports: ssh-config is CommonJS with `exports.default = SSHConfig`; Node, tsx and esbuild
+// give a default import the whole exports object, where `SSHConfig.DIRECTIVE` is undefined.
+import { LineType, parse as parseSshConfig, type default as SSHConfig } from 'ssh-config';
 import { TransportError } from '../transport.ts';
 
 export interface ResolvedTarget {
@@ -137,7 +139,7 @@ type ConfigLine = SSHConfig[number];
 function normaliseLines(lines: ConfigLine[]): ConfigLine[] {
   const kept: ConfigLine[] = [];
   for (const line of lines) {
-    if (line.type !== SSHConfig.DIRECTIVE) {
+    if (line.type !== LineType.DIRECTIVE) {
       kept.push(line);
       continue;
     }
@@ -156,7 +158,7 @@ function normaliseLines(lines: ConfigLine[]): ConfigLine[] {
 function parseConfig(configText: string): SSHConfig {
   let config: SSHConfig;
   try {
-    config = SSHConfig.parse(configText);
+    config = parseSshConfig(configText);
   } catch (error) {
     throw configError(`~/.ssh/config could not be read: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { prepareReport, renderReport } from './main/core/report/report.ts';
+const s = JSON.parse(readFileSync('/tmp/scratch/big.json', 'utf8'));
+const p = prepareReport(s, { anonymize: false });
+const svg = renderReport(p, 'svg');
+const html = renderReport(p, 'html');
+const part = (t: string, a: string, b: string) => { const i = t.indexOf(a), j = t.indexOf(b, i); return j - i; };
+console.log('boxes', part(svg, '<g class="boxes">', '<g class="edges"'), 'edges', part(svg, '<g class="edges"', '<g class="nodes"'), 'nodes', part(svg, '<g class="nodes"', '</svg>'));
+console.log('html: graph', part(html, '<section id="topology"', '<section id="checklist"'), 'groups', part(html, '<section id="groups"', '<section id="devices"'), 'devices', part(html, '<section id="devices"', '</section>'));
+const m = svg.match(/<g class="node" [^]*?<\/g>/)!; console.log(m[0].length, m[0]);
+const dd = html.match(/<details [^]*?<\/details>/)!; console.log(dd[0].length, dd[0]);

@@ -1,0 +1,66 @@
+/**
+ * Wall-clock measurement for the benchmark: repeated runs summarised as median, min and max.
+ * Medians because this machine is shared (other jobs, a QEMU guest): one slow outlier must not
+ * decide a ratio; min and max show how wide the spread was.
+ */
+
+export interface Stats {
+  runs: number;
+  medianMs: number;
+  minMs: number;
+  maxMs: number;
+  /** Every run's time in ms, in run order. */
+  samplesMs: number[];
+}
+
+export function statsOf(samplesMs: readonly number[]): Stats {
+  if (samplesMs.length === 0) throw new Error('statsOf: no samples');
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return {
+    runs: sorted.length,
+    medianMs: round(median),
+    minMs: round(sorted[0]!),
+    maxMs: round(sorted.at(-1)!),
+    samplesMs: samplesMs.map(round),
+  };
+}
+
+export function round(ms: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(ms * f) / f;
+}
+
+/** Milliseconds since an arbitrary origin, sub-millisecond resolution. */
+export function now(): number {
+  return performance.now();
+}
+
+/** Times `fn` once. */
+export async function timeOnce<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
+  const start = now();
+  const value = await fn();
+  return { ms: now() - start, value };
+}
+
+/**
+ * Runs several measurements round-robin (a, b, c, a, b, c, …) so that a change in the machine's
+ * load during the run affects all of them alike and the ratios between them stay fair.
+ */
+export async function interleaved(
+  rounds: number,
+  tasks: Record<string, () => Promise<unknown>>,
+): Promise<Record<string, Stats>> {
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, fn] of Object.entries(tasks)) samples[name]!.push((await timeOnce(fn)).ms);
+  }
+  return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, statsOf(v)]));
+}
+
+export async function repeated(runs: number, fn: () => Promise<unknown> | unknown): Promise<Stats> {
+  const samples: number[] = [];
+  for (let i = 0; i < runs; i++) samples.push((await timeOnce(fn)).ms);
+  return statsOf(samples);
+}
