@@ -59,6 +59,16 @@ export async function interleaved(
   return Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, statsOf(v)]));
 }
 
+/**
+ * The median of the per-round ratios a[i] / b[i] of two interleaved measurements: each pair ran
+ * back to back, so a burst of load from elsewhere hits both sides of a pair and cancels out, which
+ * the ratio of the two medians does not manage on a busy machine.
+ */
+export function pairedRatio(a: Stats, b: Stats): number {
+  if (a.samplesMs.length !== b.samplesMs.length) throw new Error('pairedRatio: measurements of different lengths');
+  return round(statsOf(a.samplesMs.map((x, i) => x / b.samplesMs[i]!)).medianMs);
+}
+
 export async function repeated(runs: number, fn: () => Promise<unknown> | unknown): Promise<Stats> {
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push((await timeOnce(fn)).ms);

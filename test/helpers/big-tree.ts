@@ -25,7 +25,7 @@
  * parent bridge; a group of that copy keeps only its kept members, and a group with none is not
  * created.
  */
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import type { Snapshot } from '../../main/core/model/snapshot.ts';
 import { buildCaptureTree, LAB_DIR, parseConfigDump, parseFstree, type FstreeRecord } from './fstree.ts';
@@ -159,6 +159,8 @@ export function buildBigTree(functions: number, root: string, topology = 'mixed'
         writeFileSync(path, r.path.endsWith('/uevent') ? Buffer.from(rename(r.content.toString('latin1')), 'latin1') : r.content);
       } else if (r.kind === 'L') {
         mkdirSync(dirname(path), { recursive: true });
+        // A capture may list a link twice (fstree.ts does the same): the last record wins.
+        rmSync(path, { force: true });
         symlinkSync(regroup(rename(r.target)), path);
       }
     }
