@@ -5,12 +5,17 @@
  *
  * A 10,000-function topology is tens of thousands of pixels tall; the scale is lowered so that
  * neither side exceeds MAX_SIDE and the image stays under MAX_PIXELS, sizes image viewers and
- * forum uploads accept.
+ * forum uploads accept. At that size text is dots, so it is left out (MIN_TEXT_SCALE).
  */
 import { Resvg } from '@resvg/resvg-js';
 
 const MAX_SIDE = 16_384;
 const MAX_PIXELS = 64_000_000;
+/**
+ * Below this scale the graph's 10.5 px labels would be under 2 px high: unreadable, and laying
+ * out tens of thousands of them is most of resvg's time. The boxes and colours are still drawn.
+ */
+const MIN_TEXT_SCALE = 0.2;
 
 export interface PngImage {
   png: Buffer;
@@ -31,7 +36,7 @@ export function svgToPng(svg: string, wantedScale = 2): PngImage {
   const scale = pngScale(probe.width, probe.height, wantedScale);
   const image = new Resvg(svg, {
     fitTo: { mode: 'zoom', value: scale },
-    font: { loadSystemFonts: true, sansSerifFamily: 'DejaVu Sans' },
+    font: { loadSystemFonts: scale >= MIN_TEXT_SCALE, sansSerifFamily: 'DejaVu Sans' },
     background: '#ffffff',
   }).render();
   return { png: image.asPng(), width: image.width, height: image.height, scale };

@@ -1,21 +1,21 @@
 /**
  * The layout benchmark's page (built by layout.ts, run in headless Chromium): one snapshot, one
  * layout engine per page load, timed from the snapshot's JSON to the first painted frame.
- * - `atlas`: layoutTopology (main/core/graph/layout.ts), positions handed to Cytoscape as `preset`;
+ * - `atlas`: layoutTopology (main/core/graph/layout.ts);
  * - `elk`: elkjs's layered algorithm (the bundled build, in this page's thread) on the same
  *   elements, group boxes as hierarchical nodes, left to right like ours;
- * - `fcose`: cytoscape-fcose on the same elements (compound boxes included).
- * Every engine paints with the app's own stylesheet (renderer/src/graph/cy-style.ts).
+ * - `fcose`: cytoscape-fcose on the same elements, group boxes as compound nodes (it needs them
+ *   and the edges as Cytoscape elements, in a headless instance).
+ * Every engine's positions are painted the same way, by the app's own graph view.
  */
 import cytoscape from 'cytoscape';
 import fcose from 'cytoscape-fcose';
 import ELK from 'elkjs/lib/elk.bundled.js';
 import type { ElkNode } from 'elkjs/lib/elk-api.js';
 import { snapshotToElements, type TopologyElements } from '../../main/core/graph/elements.ts';
-import { layoutTopology, nodeHeight, LAYOUT, type TopologyLayout } from '../../main/core/graph/layout.ts';
+import { layoutTopology, nodeHeight, LAYOUT, type BoxPlace, type NodePlace, type TopologyLayout } from '../../main/core/graph/layout.ts';
 import type { Snapshot } from '../../main/core/model/snapshot.ts';
-import { toCytoscape } from '../../renderer/src/graph/cy-elements.ts';
-import { graphStyle } from '../../renderer/src/graph/cy-style.ts';
+import { GraphView } from '../../renderer/src/graph/graph-view.ts';
 import { PALETTES } from '../../renderer/src/graph/palette.ts';
 
 cytoscape.use(fcose);
@@ -30,14 +30,46 @@ export interface BenchResult {
   edges: number;
   elementsMs: number;
   layoutMs: number;
-  /** Building the Cytoscape instance and painting the first frame. */
+  /** Building the view and painting the first frame. */
   renderMs: number;
   totalMs: number;
 }
 
 const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
 
-/** Positions from ELK: nodes in a box are relative to the box. */
+/** Another engine's node positions, with the boxes drawn around their members as ours are. */
+function withBoxes(elements: TopologyElements, nodes: Map<string, NodePlace>): TopologyLayout {
+  const boxes = new Map<string, BoxPlace>();
+  const pad = LAYOUT.boxPadding;
+  for (const box of elements.boxes) {
+    const r = { x1: Infinity, y1: Infinity, x2: -Infinity, y2: -Infinity };
+    for (const m of box.members) {
+      const p = nodes.get(m);
+      if (!p) continue;
+      r.x1 = Math.min(r.x1, p.x - p.width / 2 - pad);
+      r.y1 = Math.min(r.y1, p.y - p.height / 2 - pad);
+      r.x2 = Math.max(r.x2, p.x + p.width / 2 + pad);
+      r.y2 = Math.max(r.y2, p.y + p.height / 2 + pad);
+    }
+    boxes.set(box.id, r);
+  }
+  let x1 = Infinity, y1 = Infinity, x2 = -Infinity, y2 = -Infinity;
+  for (const p of nodes.values()) {
+    x1 = Math.min(x1, p.x - p.width / 2);
+    y1 = Math.min(y1, p.y - p.height / 2);
+    x2 = Math.max(x2, p.x + p.width / 2);
+    y2 = Math.max(y2, p.y + p.height / 2);
+  }
+  for (const p of nodes.values()) {
+    p.x -= x1;
+    p.y -= y1;
+  }
+  for (const r of boxes.values()) {
+    r.x1 -= x1; r.x2 -= x1; r.y1 -= y1; r.y2 -= y1;
+  }
+  return { nodes, boxes, width: x2 - x1, height: y2 - y1 };
+}
+
 async function elkLayout(elements: TopologyElements): Promise<TopologyLayout> {
   const root: ElkNode = {
     id: 'root',
@@ -63,76 +95,66 @@ async function elkLayout(elements: TopologyElements): Promise<TopologyLayout> {
   }
   for (const e of elements.edges) root.edges!.push({ id: e.id, sources: [e.source], targets: [e.target] });
   const laid = await new ELK().layout(root);
-  const nodes = new Map<string, { x: number; y: number; width: number; height: number }>();
+  const nodes = new Map<string, NodePlace>();
   const place = (container: ElkNode, dx: number, dy: number) => {
     for (const c of container.children ?? []) {
       const x = dx + (c.x ?? 0);
       const y = dy + (c.y ?? 0);
-      if (c.children && c.children.length > 0) place(c, x, y);
+      if (boxes.has(c.id)) place(c, x, y);
       else nodes.set(c.id, { x: x + (c.width ?? 0) / 2, y: y + (c.height ?? 0) / 2, width: c.width ?? 0, height: c.height ?? 0 });
     }
   };
   place(laid, 0, 0);
-  return { nodes, boxes: new Map(), width: laid.width ?? 0, height: laid.height ?? 0 };
+  return withBoxes(elements, nodes);
+}
+
+function fcoseLayout(elements: TopologyElements): TopologyLayout {
+  const cy = cytoscape({
+    headless: true,
+    styleEnabled: true,
+    style: [
+      { selector: 'node', style: { width: LAYOUT.nodeWidth, height: 'data(height)' } },
+      { selector: ':parent', style: { padding: `${LAYOUT.boxPadding}px` } },
+    ],
+    elements: [
+      ...elements.boxes.map((b) => ({ group: 'nodes' as const, data: { id: b.id, height: 1 } })),
+      ...elements.nodes.map((n) => ({ group: 'nodes' as const, data: { id: n.id, height: nodeHeight(n.kind), ...(n.box ? { parent: n.box } : {}) } })),
+      ...elements.edges.map((e) => ({ group: 'edges' as const, data: { id: e.id, source: e.source, target: e.target } })),
+    ],
+  });
+  cy.layout({ name: 'fcose', animate: false, randomize: true, quality: 'default' } as cytoscape.LayoutOptions).run();
+  const nodes = new Map<string, NodePlace>();
+  for (const n of elements.nodes) {
+    const p = cy.getElementById(n.id).position();
+    nodes.set(n.id, { x: p.x, y: p.y, width: LAYOUT.nodeWidth, height: nodeHeight(n.kind) });
+  }
+  cy.destroy();
+  return withBoxes(elements, nodes);
 }
 
 async function run(engine: Engine, snapshotUrl: string): Promise<BenchResult> {
   const snapshot = (await (await fetch(snapshotUrl)).json()) as Snapshot;
-  const container = document.getElementById('graph')!;
   const t0 = performance.now();
   const elements = snapshotToElements(snapshot, null, {});
   const t1 = performance.now();
-  let layout: TopologyLayout;
-  let layoutMs: number;
-  let cy: cytoscape.Core;
-  const options = {
-    container,
-    style: graphStyle(PALETTES.light),
-    autoungrabify: true,
-    boxSelectionEnabled: false,
-  };
-  if (engine === 'fcose') {
-    const empty: TopologyLayout = { nodes: new Map(), boxes: new Map(), width: 0, height: 0 };
-    const tBuild = performance.now();
-    cy = cytoscape({ ...options, elements: toCytoscape(elements, empty), layout: { name: 'preset' } });
-    const buildMs = performance.now() - tBuild;
-    const tLayout = performance.now();
-    cy.layout({ name: 'fcose', animate: false, randomize: true, quality: 'default' } as cytoscape.LayoutOptions).run();
-    layoutMs = performance.now() - tLayout;
-    cy.fit(undefined, 20);
-    const tPaint = performance.now();
-    await nextFrame();
-    await nextFrame();
-    const renderMs = buildMs + performance.now() - tPaint;
-    return summary(engine, snapshot, cy, t1 - t0, layoutMs, renderMs);
-  }
-  const tLayout = performance.now();
-  layout = engine === 'atlas' ? layoutTopology(elements) : await elkLayout(elements);
-  layoutMs = performance.now() - tLayout;
-  const tRender = performance.now();
-  const V = (window as any).VARIANT ?? {};
-  let defs = toCytoscape(elements, layout);
-  if (V.noCompound) defs = defs.filter((d) => !(d.classes ?? '').toString().includes('box')).map((d) => { if (d.data.parent) delete d.data.parent; return d; });
-  let style = graphStyle(PALETTES.light) as any[];
-  if (V.plain) style = style.map((r) => ({ selector: r.selector, style: Object.fromEntries(Object.entries(r.style).filter(([k]) => !k.startsWith('background-gradient') && k !== 'background-fill' && !k.startsWith('background-image') ))}));
-  if (V.noLabels) style = [...style, { selector: 'node, edge', style: { label: '', 'target-label': '' } }];
-  if (V.straight) style = [...style, { selector: 'edge', style: { 'curve-style': 'straight' } }];
-  cy = cytoscape({ ...options, style, elements: defs, layout: { name: 'preset', fit: true, padding: 20 }, ...(V.webgl ? { renderer: { name: 'canvas', webgl: true } } : {}), ...(V.opts ?? {}) } as any);
-  console.log('construct', performance.now() - tRender);
+  const layout = engine === 'atlas' ? layoutTopology(elements) : engine === 'elk' ? await elkLayout(elements) : fcoseLayout(elements);
+  const t2 = performance.now();
+  const view = new GraphView(document.getElementById('graph')!, PALETTES.light, { onSelect() {}, onActivate() {}, onSelectBox() {} });
+  view.setGraph(elements, layout, { fit: true });
   await nextFrame();
   await nextFrame();
-  return summary(engine, snapshot, cy, t1 - t0, layoutMs, performance.now() - tRender);
-}
-
-function summary(engine: Engine, snapshot: Snapshot, cy: cytoscape.Core, elementsMs: number, layoutMs: number, renderMs: number): BenchResult {
+  const t3 = performance.now();
+  const stats = view.stats();
   return {
     engine,
     functions: snapshot.devices.length,
-    nodes: cy.nodes().not('.box').length,
-    boxes: cy.nodes('.box').length,
-    edges: cy.edges().length,
-    elementsMs, layoutMs, renderMs,
-    totalMs: elementsMs + layoutMs + renderMs,
+    nodes: stats.nodes,
+    boxes: stats.boxes,
+    edges: stats.edges,
+    elementsMs: t1 - t0,
+    layoutMs: t2 - t1,
+    renderMs: t3 - t2,
+    totalMs: t3 - t0,
   };
 }
 

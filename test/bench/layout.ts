@@ -76,8 +76,6 @@ async function main(): Promise<void> {
         const row: Row = { engine, size };
         try {
           await page.goto(url);
-          page.on('console', (m) => console.log('  console:', m.text()));
-          if (process.env.VARIANT) await page.evaluate((v) => { (window as any).VARIANT = JSON.parse(v); }, process.env.VARIANT);
           const cdp = await browser.context.newCDPSession(page);
           const result = await Promise.race([
             page.evaluate(([e, u]) => (window as unknown as { runLayoutBench(e: string, u: string): Promise<BenchResult> }).runLayoutBench(e, u), [engine, `snapshot-${size}.json`] as const),

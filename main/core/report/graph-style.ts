@@ -1,55 +1,55 @@
 /**
- * The graph's colours and font, as plain values so that the SVG writer (./svg.ts) and a
- * Cytoscape stylesheet can share them: one colour per verdict class of the graph
- * (graph/elements.ts `VerdictClass`), a light tint of it for group boxes, and the fills of the
- * structural nodes (host, root complex, bus placeholder).
- *
- * The colours are Tailwind's 600 shades (and 50 shades for tints): distinguishable for the common
- * colour-vision deficiencies when paired with the legend's words, and dark enough for white text.
+ * The look of the app's graph (renderer/src/graph: palette.ts light theme, cy-style.ts,
+ * cy-elements.ts), as plain values the SVG writer can use: main/core cannot import the renderer,
+ * so the values are repeated here and test/core/report/graph-style.test.ts checks they are the
+ * app's. Printed reports use the light theme.
  */
-import type { NodeKind, VerdictClass } from '../graph/elements.ts';
+import type { VerdictClass } from '../graph/elements.ts';
 
-export const GRAPH_FONT = "'DejaVu Sans', 'Liberation Sans', 'Segoe UI', Helvetica, Arial, sans-serif";
+/** The app's label font (cy-style.ts); resvg and browsers without system-ui fall to DejaVu Sans. */
+export const GRAPH_FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
 
-export const VERDICT_COLORS: Record<VerdictClass, string> = {
-  ready: '#16a34a',
-  'whole-group': '#d97706',
-  blocked: '#dc2626',
-  'host-critical': '#7c3aed',
-  vfio: '#2563eb',
-  vm: '#0891b2',
-  bridge: '#64748b',
-  unknown: '#94a3b8',
+/** palette.ts PALETTES.light. */
+export const GRAPH_PALETTE = {
+  canvas: '#f7f8fa',
+  text: '#1d232b',
+  muted: '#5c6670',
+  nodeFill: '#ffffff',
+  edge: '#a3acb6',
+  edgeDowngraded: '#d9480f',
+  boxFill: '#eef1f5',
+  boxStroke: '#c3cad3',
+  sharedBoxFill: '#fff6e8',
+  accent: '#3b5bdb',
+  verdicts: {
+    ready: { stroke: '#2b8a3e', fill: '#ebf7ee' },
+    'whole-group': { stroke: '#d97706', fill: '#fff4e0' },
+    blocked: { stroke: '#d6336c', fill: '#fdecf2' },
+    'host-critical': { stroke: '#6741d9', fill: '#f1edfd' },
+    vfio: { stroke: '#1971c2', fill: '#e8f2fc' },
+    vm: { stroke: '#0c8599', fill: '#e3f6f8' },
+    bridge: { stroke: '#868e96', fill: '#f4f5f7' },
+    unknown: { stroke: '#adb5bd', fill: '#ffffff' },
+  } satisfies Record<VerdictClass, { stroke: string; fill: string }>,
 };
 
-export const VERDICT_TINTS: Record<VerdictClass, string> = {
-  ready: '#f0fdf4',
-  'whole-group': '#fffbeb',
-  blocked: '#fef2f2',
-  'host-critical': '#f5f3ff',
-  vfio: '#eff6ff',
-  vm: '#ecfeff',
-  bridge: '#f8fafc',
-  unknown: '#f8fafc',
-};
-
-const DARK_TEXT = { title: '#0f172a', subtitle: '#475569' };
-
-export const KIND_FILL: Record<NodeKind, { fill: string; stroke: string; title: string; subtitle: string }> = {
-  host: { fill: '#1e293b', stroke: '#1e293b', title: '#ffffff', subtitle: '#cbd5e1' },
-  'root-complex': { fill: '#e2e8f0', stroke: '#94a3b8', ...DARK_TEXT },
-  bus: { fill: '#f1f5f9', stroke: '#cbd5e1', ...DARK_TEXT },
-  function: { fill: '#ffffff', stroke: '#94a3b8', ...DARK_TEXT },
-  'vf-summary': { fill: '#ffffff', stroke: '#94a3b8', ...DARK_TEXT },
-};
-
-/** The legend, in the order a reader scans it: can go, can go with others, cannot, host needs. */
-export const LEGEND: { verdict: VerdictClass; label: string }[] = [
-  { verdict: 'ready', label: 'ready' },
-  { verdict: 'whole-group', label: 'whole group' },
-  { verdict: 'blocked', label: 'blocked' },
-  { verdict: 'host-critical', label: 'host-critical' },
-  { verdict: 'vfio', label: 'bound to vfio-pci' },
-  { verdict: 'vm', label: 'assigned to a VM' },
-  { verdict: 'bridge', label: 'bridge (stays on the host)' },
+/** palette.ts VERDICT_LEGEND: the legend's order and words. */
+export const GRAPH_LEGEND: readonly { verdict: VerdictClass; label: string }[] = [
+  { verdict: 'ready', label: 'Ready' },
+  { verdict: 'whole-group', label: 'Whole group' },
+  { verdict: 'blocked', label: 'Blocked' },
+  { verdict: 'host-critical', label: 'Host-critical' },
+  { verdict: 'vfio', label: 'vfio-pci' },
+  { verdict: 'vm', label: 'Owned by a VM' },
+  { verdict: 'bridge', label: 'Bridge' },
+  { verdict: 'unknown', label: 'No verdict' },
 ];
+
+/** cy-elements.ts: characters of a title and a subtitle that fit on one line of a node. */
+export const TITLE_CHARS = 30;
+export const SUBTITLE_CHARS = 34;
+
+/** cy-elements.ts `clip`. */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}

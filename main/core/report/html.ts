@@ -16,24 +16,26 @@ import type { PciFunction, Snapshot } from '../model/snapshot.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { escapeXml as esc } from './escape.ts';
 import { driverWords, groupTitle, hostFacts, lspciLine, remedyWorthShowing, STATUS_WORDS, VERDICT_WORDS } from './facts.ts';
-import { VERDICT_COLORS, VERDICT_TINTS } from './graph-style.ts';
+import { GRAPH_PALETTE } from './graph-style.ts';
 import type { ReportOptions } from './markdown.ts';
 import { sha256Base64 } from './sha256.ts';
 import { deviceAnchor } from './svg.ts';
 
-const STATUS_COLORS = { pass: VERDICT_COLORS.ready, warn: VERDICT_COLORS['whole-group'], fail: VERDICT_COLORS.blocked, unknown: VERDICT_COLORS.unknown };
+const V = GRAPH_PALETTE.verdicts;
+/** Check statuses in the verdicts' colours: pass as ready, warn as whole group, fail as blocked. */
+const STATUS_COLORS = { pass: V.ready.stroke, warn: V['whole-group'].stroke, fail: V.blocked.stroke, unknown: V.bridge.stroke };
 
 const STYLE = `
-:root { color-scheme: light; --fg: #0f172a; --muted: #475569; --line: #e2e8f0; --bg-soft: #f8fafc; }
+:root { color-scheme: light; --fg: ${GRAPH_PALETTE.text}; --muted: ${GRAPH_PALETTE.muted}; --line: #dde2e8; --bg-soft: ${GRAPH_PALETTE.canvas}; }
 * { box-sizing: border-box; }
-body { margin: 0 auto; max-width: 1200px; padding: 24px; font: 14px/1.45 'DejaVu Sans', 'Segoe UI', Helvetica, Arial, sans-serif; color: var(--fg); }
+body { margin: 0 auto; max-width: 1200px; padding: 24px; font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'DejaVu Sans', sans-serif; color: var(--fg); }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 32px 0 12px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 h3 { font-size: 15px; margin: 18px 0 6px; }
 code, .mono { font-family: 'DejaVu Sans Mono', 'Liberation Mono', Consolas, monospace; font-size: 12.5px; }
 .sub { color: var(--muted); margin: 0; }
 nav { margin: 12px 0 0; display: flex; gap: 14px; flex-wrap: wrap; }
-nav a { color: #2563eb; text-decoration: none; }
+nav a { color: ${GRAPH_PALETTE.accent}; text-decoration: none; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
@@ -44,9 +46,9 @@ th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom:
 th { background: var(--bg-soft); font-weight: 600; }
 .badge { display: inline-block; min-width: 5.5em; padding: 1px 8px; border-radius: 10px; color: #fff; font-size: 12px; font-weight: 600; text-align: center; white-space: nowrap; }
 ${Object.entries(STATUS_COLORS).map(([k, c]) => `.s-${k} { background: ${c}; }`).join('\n')}
-${Object.entries(VERDICT_COLORS).map(([k, c]) => `.v-${k} { background: ${c}; }`).join('\n')}
+${Object.entries(V).map(([k, c]) => `.v-${k} { background: ${c.stroke}; }`).join('\n')}
 .group { border: 1px solid var(--line); border-left-width: 6px; border-radius: 6px; padding: 8px 12px; margin: 10px 0; break-inside: avoid; }
-${Object.entries(VERDICT_COLORS).map(([k, c]) => `.g-${k} { border-left-color: ${c}; background: ${VERDICT_TINTS[k as keyof typeof VERDICT_TINTS]}; }`).join('\n')}
+${Object.entries(V).map(([k, c]) => `.g-${k} { border-left-color: ${c.stroke}; background: ${c.fill}; }`).join('\n')}
 .group h3 { margin: 0 0 6px; }
 .group ul { margin: 6px 0 0; padding-left: 20px; }
 .devices { margin: 0; padding: 0; list-style: none; }
@@ -85,6 +87,11 @@ export const REPORT_CSP = [
   "base-uri 'none'",
   "form-action 'none'",
 ].join('; ');
+
+/** Escaped text with the analysis' `command` spans as <code>. */
+function prose(text: string): string {
+  return text.indexOf('`') < 0 ? esc(text) : text.split(/`([^`]*)`/).map((part, i) => (i % 2 === 1 ? `<code>${esc(part)}</code>` : esc(part))).join('');
+}
 
 function badge(kind: 's' | 'v', key: string, text: string): string {
   return `<span class="badge ${kind}-${key}">${esc(text)}</span>`;
@@ -187,13 +194,13 @@ export function renderHtml({ snapshot: s, analysis: a, topologySvg }: HtmlReport
   out.push('</section>');
 
   out.push('<section id="topology"><h2>Topology</h2>');
-  out.push('<p class="note">Left to right as <code>lspci -tv</code> draws it; dashed boxes are IOMMU groups, coloured by verdict. Select a device to jump to its details.</p>');
+  out.push('<p class="note">Left to right as <code>lspci -tv</code> draws it, as the app draws it: boxes are IOMMU groups (groups of several devices highlighted), colours are verdicts. Select a device to jump to its details.</p>');
   out.push(`<div class="graph">${topologySvg}</div></section>`);
 
   out.push('<section id="checklist"><h2>Readiness checklist</h2><table><thead><tr><th>Status</th><th>Check</th><th>Evidence and what to do</th></tr></thead><tbody>');
   for (const c of a.checks) {
-    out.push(`<tr id="check-${esc(c.id)}"><td>${badge('s', c.status, STATUS_WORDS[c.status])}</td><td>${esc(c.title)}<br><code>${esc(c.id)}</code></td><td>${esc(c.evidence)}`);
-    if (c.status !== 'pass' && remedyWorthShowing(c.remedy)) out.push(`<div class="remedy">What to do: ${esc(c.remedy)}</div>`);
+    out.push(`<tr id="check-${esc(c.id)}"><td>${badge('s', c.status, STATUS_WORDS[c.status])}</td><td>${esc(c.title)}<br><code>${esc(c.id)}</code></td><td>${prose(c.evidence)}`);
+    if (c.status !== 'pass' && remedyWorthShowing(c.remedy)) out.push(`<div class="remedy">What to do: ${prose(c.remedy)}</div>`);
     out.push('</td></tr>');
   }
   out.push('</tbody></table></section>');
@@ -212,9 +219,9 @@ export function renderHtml({ snapshot: s, analysis: a, topologySvg }: HtmlReport
     const e = explanations.get(g.id);
     if (g.devices.length > 1 || e) {
       out.push('<ul>');
-      for (const t of e?.text ?? []) out.push(`<li>${esc(t)}</li>`);
-      for (const u of e?.uncertain ?? []) out.push(`<li>Uncertain: ${esc(u)}</li>`);
-      for (const r of g.reasons) out.push(`<li>${esc(r)}</li>`);
+      for (const t of e?.text ?? []) out.push(`<li>${prose(t)}</li>`);
+      for (const u of e?.uncertain ?? []) out.push(`<li>Uncertain: ${prose(u)}</li>`);
+      for (const r of g.reasons) out.push(`<li>${prose(r)}</li>`);
       out.push('</ul>');
     }
     out.push('</div>');
@@ -256,8 +263,8 @@ export function renderHtml({ snapshot: s, analysis: a, topologySvg }: HtmlReport
 
   if (a.notes.length || a.unreadable.length) {
     out.push('<section id="notes"><h2>Notes</h2><ul>');
-    for (const n of a.notes) out.push(`<li>${esc(n)}</li>`);
-    for (const u of a.unreadable) out.push(`<li>Not read: ${esc(u.what)}: ${esc(u.why)}</li>`);
+    for (const n of a.notes) out.push(`<li>${prose(n)}</li>`);
+    for (const u of a.unreadable) out.push(`<li>Not read: ${esc(u.what)}: ${prose(u.why)}</li>`);
     out.push('</ul></section>');
   }
   out.push(`<footer>Made with ${esc(TOOL_VERSION)} (<code>iommu-atlas report</code>). Snapshot collected ${esc(s.provenance.collectedAt)} by ${esc(s.provenance.method)}.</footer>`);

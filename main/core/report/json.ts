@@ -11,7 +11,7 @@
  * ```
  */
 import { analysisJson, type Analysis, type AnalysisJson } from '../analysis/analyze.ts';
-import { SCHEMA_VERSION, type Snapshot } from '../model/snapshot.ts';
+import { SCHEMA_VERSION, Snapshot } from '../model/snapshot.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 export const REPORT_KIND = 'iommu-atlas-report';
@@ -26,7 +26,9 @@ export interface ReportJson {
 }
 
 export function reportJson(s: Snapshot, a: Analysis): ReportJson {
-  return { schemaVersion: SCHEMA_VERSION, kind: REPORT_KIND, tool: TOOL_VERSION, snapshot: s, analysis: analysisJson(a) };
+  // Through the schema, so keys come in schema order whichever builder made the snapshot: the
+  // order `import` gives back, which makes the round trip byte-identical.
+  return { schemaVersion: SCHEMA_VERSION, kind: REPORT_KIND, tool: TOOL_VERSION, snapshot: Snapshot.parse(s), analysis: analysisJson(a) };
 }
 
 /** One space per level, as `collect` and `import` write snapshots. */

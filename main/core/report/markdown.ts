@@ -28,7 +28,7 @@ export function markdownText(text: string): string {
 }
 
 /** "driver vfio-pci · VM win10 · ready": what a forum reader asks next about a device. */
-export function deviceSuffix(v: DeviceVerdict | undefined, d: PciFunction): string {
+function deviceSuffix(v: DeviceVerdict | undefined, d: PciFunction): string {
   const parts = [driverWords(d, v)];
   if (v?.ownerVms?.length) parts.push(`VM ${v.ownerVms.join(', ')}`);
   if (v) parts.push(v.bridge ? `${VERDICT_WORDS[v.verdict]} (bridge, stays on the host)` : VERDICT_WORDS[v.verdict]);

@@ -22,7 +22,13 @@ function checkGolden(name: string, actual: string): void {
     return;
   }
   if (!existsSync(file)) throw new Error(`golden file ${name} is missing: run with UPDATE_GOLDEN=1 and review it`);
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+  const expected = readFileSync(file, 'utf8');
+  if (actual === expected) return;
+  // Show where they part, not megabytes of both.
+  let at = 0;
+  while (at < actual.length && actual[at] === expected[at]) at++;
+  const line = expected.slice(0, at).split('\n').length;
+  expect(`${name} line ${line}: …${actual.slice(Math.max(0, at - 120), at + 200)}…`).toBe(`${name} line ${line}: …${expected.slice(Math.max(0, at - 120), at + 200)}…`);
 }
 
 const REPORTS: { path: string; formats: TextReportFormat[] }[] = [

@@ -7,6 +7,7 @@ import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { snapshotToElements } from '../../../main/core/graph/elements.ts';
 import { layoutTopology } from '../../../main/core/graph/layout.ts';
+import { GRAPH_PALETTE } from '../../../main/core/report/graph-style.ts';
 import { prepareReport, renderReport } from '../../../main/core/report/report.ts';
 import { renderTopologySvg } from '../../../main/core/report/svg.ts';
 import { labGroups } from '../../helpers/lab-truth.ts';
@@ -37,9 +38,12 @@ describe('the shared layout', () => {
     expect(svg).toContain(`<g class="node" data-address="0000:0b:02.0" transform="translate(${place.x - place.width / 2} ${place.y - place.height / 2})">`);
     const boxes = [...svg.matchAll(/<g class="group" data-group="(\d+)">/g)].map((m) => Number(m[1]));
     expect(boxes.sort((x, y) => x - y)).toEqual([...labGroups('mixed').keys()].sort((x, y) => x - y));
-    // The PCIe-to-PCI bridge group is drawn as "whole-group" (amber), the chipset group as blocked (red).
-    expect(svg).toMatch(/<g class="group" data-group="19"><rect [^>]*stroke="#d97706"/);
-    expect(svg).toMatch(/<g class="group" data-group="10"><rect [^>]*stroke="#dc2626"/);
+    // The PCIe-to-PCI bridge group is drawn as "whole-group", the chipset group as blocked, both
+    // shared (3 devices), a one-device group plain.
+    const V = GRAPH_PALETTE.verdicts;
+    expect(svg).toMatch(new RegExp(`<g class="group" data-group="19"><rect [^>]*fill="${GRAPH_PALETTE.sharedBoxFill}" stroke="${V['whole-group'].stroke}" stroke-width="2"/><text [^>]*>group 19 · 3 devices</text>`));
+    expect(svg).toMatch(new RegExp(`<g class="group" data-group="10"><rect [^>]*stroke="${V.blocked.stroke}" stroke-width="2"/>`));
+    expect(svg).toMatch(new RegExp(`<g class="group" data-group="12"><rect [^>]*fill="${GRAPH_PALETTE.boxFill}" stroke="${V.ready.stroke}" stroke-width="1"/><text [^>]*>group 12</text>`));
   });
 
   it('linuxhw PRIME X570-PRO: the one real downgrade, 00:01.2 → 02:00.0 at x4 where both ends do x8', async () => {
@@ -49,7 +53,7 @@ describe('the shared layout', () => {
     expect([port.currentWidth, port.maxWidth, upstream.maxWidth]).toEqual([4, 8, 8]);
     const svg = renderReport(prepareReport(s, { anonymize: false }), 'svg');
     expect(svg.match(/<title>link [^<]*downgraded<\/title>/g)).toEqual(['<title>link 16 GT/s x4, both ends capable of 16 GT/s x8: downgraded</title>']);
-    expect(svg).toContain('>↓ 16 GT/s x4</text>');
+    expect(svg).toContain('>↓ 16 GT/s x4 (16 GT/s x8)</text>');
   });
 
   it('links to the HTML report\'s device details only when asked', async () => {
