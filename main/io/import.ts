@@ -5,6 +5,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { Snapshot } from '../core/model/snapshot.ts';
+import type { SnapshotParts } from '../core/snapshot/parts.ts';
 import { partsFromTexts, type NamedText } from '../core/import/from-texts.ts';
 import { detectFormat } from '../core/import/detect-format.ts';
 import { buildSnapshot } from '../core/snapshot/build-snapshot.ts';
@@ -100,15 +101,21 @@ export function parseSnapshotJson(text: string, name: string): Snapshot {
 }
 
 /** Kinds of facts an import can only know if the user gave the output that holds them. */
-const IMPORT_COVERAGE: { what: string; formats: string[]; give: string }[] = [
-  { what: 'IOMMU groups', formats: ['group-listing', 'lspci-verbose', 'pci-devices-tsv'], give: 'an IOMMU group listing or `lspci -vvv` (recent pciutils prints the group)' },
-  { what: 'ACS, PCIe port types and link capabilities', formats: ['lspci-verbose'], give: '`sudo lspci -vvv -nn`' },
-  { what: 'kernel log (IOMMU enabled, interrupt remapping, faults)', formats: ['dmesg'], give: '`sudo dmesg`' },
-  { what: 'kernel command line', formats: ['cmdline', 'dmesg'], give: '`cat /proc/cmdline`' },
+const IMPORT_COVERAGE: { what: string; covered: (parts: SnapshotParts, formats: Set<string>) => boolean; give: string }[] = [
+  {
+    what: 'IOMMU groups',
+    covered: (p) => p.groups !== undefined || p.functions.some((slice) => slice.functions.some((f) => f.iommuGroup != null)),
+    give: 'an IOMMU group listing or `lspci -vvv` (recent pciutils prints the group)',
+  },
+  { what: 'ACS, PCIe port types and link capabilities', covered: (_p, f) => f.has('lspci-verbose'), give: '`sudo lspci -vvv -nn`' },
+  { what: 'kernel log (IOMMU enabled, interrupt remapping, faults)', covered: (_p, f) => f.has('dmesg'), give: '`sudo dmesg`' },
+  // A pasted `cat /proc/cmdline; for d in …` listing carries the command line too.
+  { what: 'kernel command line', covered: (p) => p.cmdline !== undefined, give: '`cat /proc/cmdline`' },
 ];
 
-function notImported(formats: Set<string>): { what: string; why: string }[] {
-  return IMPORT_COVERAGE.filter((c) => !c.formats.some((f) => formats.has(f)))
+/** What the imported files could not tell, said rather than left silently empty. */
+function notImported(parts: SnapshotParts, formats: Set<string>): { what: string; why: string }[] {
+  return IMPORT_COVERAGE.filter((c) => !c.covered(parts, formats))
     .map((c) => ({ what: c.what, why: `not in the imported files (add the output of ${c.give})` }));
 }
 
@@ -191,7 +198,7 @@ export function importTexts(texts: NamedText[], options: ImportTextsOptions): Sn
     ? [`skipped ${result.unrecognised.length} file(s) that are not a known command output: ${result.unrecognised.map((u) => basename(u.name)).join(', ')}`]
     : [];
   return buildSnapshot(result.parts, {
-    unreadable: notImported(new Set(result.inputs.map((i) => i.format))),
+    unreadable: notImported(result.parts, new Set(result.inputs.map((i) => i.format))),
     collectedAt: now().toISOString(),
     method: 'import',
     target: options.target,

@@ -120,6 +120,8 @@ describe('import of real machines', () => {
     expect(s.iommu.enabled).toBe(true);
     // A group listing says nothing of the kernel log: that is said, not left silent.
     expect(s.provenance.unreadable.some((u) => u.what.startsWith('kernel log'))).toBe(true);
+    // …while the command line, found inside the paste, is not reported missing.
+    expect(s.provenance.unreadable.some((u) => u.what === 'kernel command line')).toBe(false);
   });
 
   it('libvirt domain XML marks which VM owns which device', async () => {
