@@ -2,10 +2,11 @@
  * Where the time of one collection goes, measured without touching the collector script: the
  * same steps collectSnapshot() takes (connect, run the script, parse the framing, build the
  * snapshot, close), each timed, and the script's sections timed by when their `SECTION` marker
- * lines arrive. The script prints a marker with the shell's own printf straight to its stdout
- * just before it starts the section, so the gap between two markers is the first section's
- * time plus whatever of its output was still in transit; over loopback that is small except for
- * big sections (lspci), where it includes shipping their output.
+ * lines arrive. The gap between two markers is the first section's time plus whatever of its
+ * output was still in transit. The script runs the sysfs walks after `pci` (iommu-groups to
+ * hostusage) and lspci in the background while the pci walk runs, and prints them after it:
+ * their markers arrive together once `pci` ends, so `pci` holds the time of all three and the
+ * next gaps only the rest of the wait and the shipping of their output.
  */
 import { parseCollectorOutput } from '../../main/core/parsers/collector-output.ts';
 import { snapshotFromCollectorOutput } from '../../main/core/snapshot/from-collector.ts';

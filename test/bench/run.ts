@@ -333,7 +333,7 @@ function report(res: Results): string {
     lines.push('', `  where the time goes: ${name} (${b.functions} functions, ${(b.outputBytes / 1e6).toFixed(1)} MB of output), total ${ms(b.totalMs)}`);
     lines.push(`    connect ${ms(b.connectMs)} | script run ${ms(b.runMs)} (first byte after ${ms(b.firstByteMs)}) | framing ${ms(b.framingMs)} | snapshot ${ms(b.snapshotMs)} | close ${ms(b.closeMs)}`);
     const big = b.sections.filter((s) => s.ms >= 5).map((s) => `${s.name} ${ms(s.ms)}`);
-    lines.push(`    script sections of 5 ms or more: ${big.join(', ') || 'none'}`);
+    lines.push(`    script sections of 5 ms or more: ${big.join(', ') || 'none'} (by marker arrival: the walks after pci and lspci run alongside pci, see breakdown.ts)`);
   }
   for (const [title, entries] of [['parse', res.parseProfile], [`analysis (${res.pure.analysis.split(' (')[0]})`, res.analysisProfile]] as const) {
     if (!entries) continue;

@@ -4,7 +4,7 @@
  * and subtrees. Built once per analysis so nothing walks the whole device list per device
  * (a 10,000-function host must stay linear).
  */
-import { parsePciAddress } from '../model/pci-address.ts';
+import { pciAddressOf } from '../parsers/canonical-address.ts';
 import type { IommuGroup, PciFunction, PcieType } from '../model/snapshot.ts';
 import { deviceLabel } from '../report/show.ts';
 import { shortAddress } from './predictor/index.ts';
@@ -59,7 +59,7 @@ export class DeviceIndex {
     for (const d of devices) {
       if (this.byAddress.has(d.address)) continue;
       this.byAddress.set(d.address, d);
-      const a = parsePciAddress(d.address);
+      const a = pciAddressOf(d.address);
       if (!a) continue;
       const key = busKey(a.domain, a.bus);
       this.busOf.set(d.address, key);

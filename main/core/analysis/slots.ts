@@ -4,13 +4,14 @@
  * templates for a single-function card, a multifunction card without ACS (GPU + audio) and a card
  * carrying its own PCIe switch.
  *
- * Each prediction runs on the port's PCI segment only (segmentOf), so a host with many segments
+ * Each prediction runs on the port's PCI segment only (segmentsOf), so a host with many segments
  * stays fast.
  */
 import { parsePciAddress } from '../model/pci-address.ts';
-import type { PciFunction, Slot, Snapshot } from '../model/snapshot.ts';
+import { pciAddressOf } from '../parsers/canonical-address.ts';
+import type { DmesgEvent, PciFunction, Slot, Snapshot } from '../model/snapshot.ts';
 import { isPciBridge, type DeviceIndex } from './device-index.ts';
-import { CARD_TEMPLATES, predictCardInSlot, shortAddress, type CardModel } from './predictor/index.ts';
+import { CARD_TEMPLATES, predictCardsInSlot, shortAddress, type CardModel } from './predictor/index.ts';
 
 /** The three kinds of card issue 3 asks about, by predictor template id. */
 export const SLOT_CARD_TEMPLATES = ['nvme', 'gpu', 'switch-card'] as const;
@@ -51,18 +52,61 @@ export interface SlotAnalysis {
  * never span segments, and the card's own bridges take free bus numbers of that segment, so the
  * answer is the one the whole snapshot gives. Intel VMD puts devices in domains from 10000 whose
  * DMA the VMD endpoint in another domain issues (spec 1.10): with VMD present, nothing is cut.
+ * Every address is parsed once and each segment built once, however many slots share it: a host
+ * with many segments and slots would otherwise re-read the whole snapshot per slot.
  */
-function segmentOf(snapshot: Snapshot, port: PciFunction): Snapshot {
-  const domainOf = (address: string) => parsePciAddress(address)?.domain ?? -1;
-  const domain = domainOf(port.address);
-  if (snapshot.devices.some((d) => domainOf(d.address) >= 0x10000)) return snapshot;
-  const devices = snapshot.devices.filter((d) => domainOf(d.address) === domain);
-  if (devices.length === snapshot.devices.length) return snapshot;
-  return {
-    ...snapshot,
-    devices,
-    groups: snapshot.groups.filter((g) => g.devices.some((a) => domainOf(a) === domain)),
+function segmentsOf(snapshot: Snapshot): (port: PciFunction) => Snapshot {
+  const domainOf = (address: string) => pciAddressOf(address)?.domain ?? -1;
+  const devicesByDomain = new Map<number, PciFunction[]>();
+  let vmd = false;
+  for (const d of snapshot.devices) {
+    const domain = domainOf(d.address);
+    if (domain >= 0x10000) vmd = true;
+    const list = devicesByDomain.get(domain);
+    if (list) list.push(d);
+    else devicesByDomain.set(domain, [d]);
+  }
+  const groupsByDomain = new Map<number, Snapshot['groups']>();
+  for (const g of snapshot.groups) {
+    for (const domain of new Set(g.devices.map(domainOf))) {
+      const list = groupsByDomain.get(domain);
+      if (list) list.push(g);
+      else groupsByDomain.set(domain, [g]);
+    }
+  }
+  const dmesg = snapshot.iommu.dmesg;
+  const eventDomains = dmesg.map((e) => (e.device === null ? null : domainOf(e.device)));
+  const segments = new Map<number, Snapshot>();
+  return (port) => {
+    const domain = domainOf(port.address);
+    const devices = devicesByDomain.get(domain) ?? [];
+    if (vmd || devices.length === snapshot.devices.length) return snapshot;
+    let segment = segments.get(domain);
+    if (!segment) {
+      segment = {
+        ...snapshot, devices, groups: groupsByDomain.get(domain) ?? [],
+        iommu: { ...snapshot.iommu, dmesg: segmentLog(dmesg, eventDomains, domain) },
+      };
+      segments.set(domain, segment);
+    }
+    return segment;
   };
+}
+
+/**
+ * The kernel log as the predictor reads it for one segment (predict-groups.ts, dma-aliases.ts):
+ * events naming no device, the segment's devices, and the Intel PCH ACS workaround outcome
+ * (chipset-wide: one port's line speaks for the others). Other segments' device lines are
+ * looked up only by address, except that "no alias or group line at all" is a fact of the
+ * whole log (the AMD IVRS note): the first such line stays when the segment has none. On a
+ * host with thousands of functions the log has a line per function, and every card prediction
+ * would read all of them.
+ */
+function segmentLog(dmesg: readonly DmesgEvent[], eventDomains: readonly (number | null)[], domain: number): DmesgEvent[] {
+  const aliasOrGroupLine = (e: DmesgEvent) => e.id === 'pci.alias' || e.id === 'pci.aliasRange' || e.category === 'group-add';
+  const kept = (e: DmesgEvent, i: number) => eventDomains[i] === null || eventDomains[i] === domain || e.id === 'pci.pchAcsOk' || e.id === 'pci.pchAcsFail';
+  const witness = dmesg.some((e, i) => kept(e, i) && aliasOrGroupLine(e)) ? undefined : dmesg.find(aliasOrGroupLine);
+  return dmesg.filter((e, i) => kept(e, i) || e === witness);
 }
 
 function occupied(slot: Slot): boolean | null {
@@ -97,6 +141,7 @@ function distinctSlots(slots: readonly Slot[]): Slot[] {
 
 export function analyzeSlots(snapshot: Snapshot, index: DeviceIndex): SlotAnalysis[] {
   const templates = SLOT_CARD_TEMPLATES.map((id) => CARD_TEMPLATES.find((t) => t.id === id)).filter((t): t is CardModel => t !== undefined);
+  const segmentOf = segmentsOf(snapshot);
   return distinctSlots(snapshot.slots).map((slot): SlotAnalysis => {
     const base = {
       name: slot.name, designation: slot.designation, type: slot.type, rootPort: slot.rootPort,
@@ -106,12 +151,14 @@ export function analyzeSlots(snapshot: Snapshot, index: DeviceIndex): SlotAnalys
     if (!port) {
       return { ...base, predictedGroup: null, predictions: [], problem: noPortProblem(slot, index), notes: [] };
     }
-    const scoped = segmentOf(snapshot, port);
+    const scoped = segmentOf(port);
     const notes = new Set<string>();
     let problem: string | null = null;
     const predictions: SlotCardPrediction[] = [];
-    for (const card of templates) {
-      const r = predictCardInSlot(scoped, port.address, card);
+    const results = predictCardsInSlot(scoped, port.address, templates);
+    for (const [i, card] of templates.entries()) {
+      const r = results[i];
+      if (!r) break;
       if (r.problem) {
         problem = r.problem;
         break;

@@ -256,7 +256,7 @@ export function snapshotToElements(snapshot: Snapshot, analysis?: GraphAnalysis 
     if (id) return id;
     id = `rc:pci${key}`;
     rootComplexes.set(key, id);
-    nodes.set(id, plainNode(id, 'root-complex', HOST_ID, `Root complex pci${key}`, `domain ${hex(domain, 4)} · root bus ${hex(bus, 2)}`));
+    nodes.set(id, plainNode(id, 'root-complex', HOST_ID, `Root complex ${key}`, `pci${key} · root bus ${hex(bus, 2)}`));
     sortKey.set(id, domain * 256 + bus);
     addChild(HOST_ID, id);
     return id;
@@ -302,6 +302,7 @@ export function snapshotToElements(snapshot: Snapshot, analysis?: GraphAnalysis 
     if (list) list.push(d);
     else vfsOf.set(d.physfn, [d]);
   }
+  for (const list of vfsOf.values()) list.sort((a, b) => addressKey(a.address) - addressKey(b.address));
   const expanded = (pf: string) => options.expandedPfs === 'all' || (options.expandedPfs?.has(pf) ?? false);
   const collapsed = new Set<string>();
   for (const [pf, vfs] of vfsOf) if (!expanded(pf)) for (const vf of vfs) collapsed.add(vf.address);

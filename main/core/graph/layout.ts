@@ -5,22 +5,24 @@
  * report writer (SVG in Node) draw the same picture.
  *
  * The tree runs left to right like `lspci -tv`: host, root complexes, root-bus functions,
- * bridges, devices, one column per level. A group box is laid out as one block: its members are
- * placed as a small tidy tree of their own (functions of one device closer together), the box
- * drawn around them, and whatever hangs below a member but belongs to another group is placed
- * to the right of the box. Blocks are then placed as one tidy tree (tidy.ts), each taking the
- * full height of its box, so no box ever covers a node or a box of another group.
+ * bridges, devices, one column per level, each as wide as its widest node (nodes left-aligned).
+ * A group box is laid out as one block: its members are placed as a small tidy tree of their
+ * own (functions of one device closer together), the box drawn around them, and whatever hangs
+ * below a member but belongs to another group is placed to the right of the box. Blocks are
+ * then placed as one tidy tree (tidy.ts), each taking the full height of its box, so no box
+ * ever covers a node or a box of another group.
  */
 import type { GraphBox, GraphNode, NodeKind } from './elements.ts';
 import { tidyTree } from './tidy.ts';
 
 /** Sizes and spacing in graph units (CSS pixels at zoom 1). */
 export const LAYOUT = {
-  /** Every node has the same width so columns line up. */
+  /** The width of a device; the host, root complexes and bus placeholders say less and are narrower. */
   nodeWidth: 224,
+  widths: { host: 192, 'root-complex': 192, bus: 192, function: 224, 'vf-summary': 224 } satisfies Record<NodeKind, number>,
   heights: { host: 64, 'root-complex': 48, bus: 40, function: 52, 'vf-summary': 44 } satisfies Record<NodeKind, number>,
   /** Between columns: room for the edges and their link labels. */
-  columnGap: 112,
+  columnGap: 100,
   /** Between a group box and its members. */
   boxPadding: 8,
   /** Above a box, for its label. */
@@ -57,6 +59,10 @@ export interface TopologyLayout {
 }
 
 type LayoutNode = Pick<GraphNode, 'id' | 'kind' | 'parent' | 'box' | 'device'>;
+
+export function nodeWidth(kind: NodeKind): number {
+  return LAYOUT.widths[kind];
+}
 
 export function nodeHeight(kind: NodeKind): number {
   return LAYOUT.heights[kind];
@@ -175,8 +181,6 @@ export function layoutTopology(elements: { nodes: readonly LayoutNode[]; boxes: 
     gap: () => LAYOUT.blockGap,
   });
 
-  const pitch = LAYOUT.nodeWidth + LAYOUT.columnGap;
-  const places = new Map<string, NodePlace>();
   let minY = Infinity;
   let maxY = -Infinity;
   for (let b = 0; b < blocks; b++) {
@@ -184,15 +188,24 @@ export function layoutTopology(elements: { nodes: readonly LayoutNode[]; boxes: 
     maxY = Math.max(maxY, outer.y[b]! + blockBottom[b]!);
   }
   if (n === 0) minY = maxY = 0;
-  let maxColumn = 0;
+  const columnOf = new Int32Array(n);
+  let columns = 0;
   for (let i = 0; i < n; i++) {
-    const b = blockOf[i]!;
-    const column = outer.column[b]! + memberColumn[i]!;
-    maxColumn = Math.max(maxColumn, column);
+    columnOf[i] = outer.column[blockOf[i]!]! + memberColumn[i]!;
+    columns = Math.max(columns, columnOf[i]! + 1);
+  }
+  const columnWidth = new Float64Array(columns);
+  for (let i = 0; i < n; i++) columnWidth[columnOf[i]!] = Math.max(columnWidth[columnOf[i]!]!, nodeWidth(nodes[i]!.kind));
+  const columnX = new Float64Array(columns + 1);
+  columnX[0] = pad;
+  for (let c = 0; c < columns; c++) columnX[c + 1] = columnX[c]! + columnWidth[c]! + LAYOUT.columnGap;
+  const places = new Map<string, NodePlace>();
+  for (let i = 0; i < n; i++) {
+    const width = nodeWidth(nodes[i]!.kind);
     places.set(nodes[i]!.id, {
-      x: column * pitch + LAYOUT.nodeWidth / 2 + pad,
-      y: outer.y[b]! + memberY[i]! - minY,
-      width: LAYOUT.nodeWidth,
+      x: columnX[columnOf[i]!]! + width / 2,
+      y: outer.y[blockOf[i]!]! + memberY[i]! - minY,
+      width,
       height: height(i),
     });
   }
@@ -209,5 +222,5 @@ export function layoutTopology(elements: { nodes: readonly LayoutNode[]; boxes: 
     }
     boxes.set(id, { x1, y1, x2, y2 });
   }
-  return { nodes: places, boxes, width: n === 0 ? 0 : (maxColumn + 1) * pitch - LAYOUT.columnGap + 2 * pad, height: maxY - minY };
+  return { nodes: places, boxes, width: n === 0 ? 0 : columnX[columns]! - LAYOUT.columnGap + pad, height: maxY - minY };
 }

@@ -47,6 +47,7 @@ const MARKER = /^@@ATLAS (\S+) (BEGIN|SECTION|END|DONE)(?: (.*))?$/;
 const STDERR_SUFFIX = '.stderr';
 
 interface Line {
+  /** The line without its "\n" and one trailing "\r". */
   text: string;
   /** Offset of the line's first character in the input. */
   start: number;
@@ -55,117 +56,144 @@ interface Line {
   terminated: boolean;
 }
 
-function splitLines(text: string): Line[] {
-  const lines: Line[] = [];
-  let start = 0;
-  while (start < text.length) {
-    const nl = text.indexOf('\n', start);
-    const end = nl < 0 ? text.length : nl;
-    lines.push({ text: text.slice(start, end).replace(/\r$/, ''), start, end, terminated: nl >= 0 });
-    start = end + 1;
-  }
-  return lines;
+function lineAt(text: string, start: number): Line {
+  const nl = text.indexOf('\n', start);
+  const end = nl < 0 ? text.length : nl;
+  const last = end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end;
+  return { text: text.slice(start, last), start, end, terminated: nl >= 0 };
+}
+
+/**
+ * 1-based line numbers of offsets, counted only when an issue needs one: a complete run of tens
+ * of megabytes has none, so its lines are never counted.
+ */
+function lineNumbers(text: string): (offset: number) => number {
+  let at = 0;
+  let line = 1;
+  return (offset) => {
+    if (offset < at) {
+      at = 0;
+      line = 1;
+    }
+    for (let nl = text.indexOf('\n', at); nl >= 0 && nl < offset; nl = text.indexOf('\n', nl + 1)) line++;
+    at = offset;
+    return line;
+  };
 }
 
 export function parseCollectorOutput(text: string): ParseResult<CollectorOutput> {
   const issues: ParseIssue[] = [];
   const sections: CollectorSection[] = [];
-  const lines = splitLines(text);
+  const lineOf = lineNumbers(text);
 
-  let i = 0;
+  let pos = 0;
+  let before = 0;
   let nonce: string | null = null;
-  for (; i < lines.length; i++) {
-    const m = MARKER.exec(lines[i]!.text);
+  while (pos < text.length) {
+    const line = lineAt(text, pos);
+    pos = line.end + 1;
+    const m = MARKER.exec(line.text);
     if (m && m[2] === 'BEGIN') {
       nonce = m[1]!;
-      if (m[3] !== 'v1') issues.push({ line: i + 1, message: `collector output version "${m[3] ?? ''}" is not v1; reading it as v1` });
+      if (m[3] !== 'v1') issues.push({ line: before + 1, message: `collector output version "${m[3] ?? ''}" is not v1; reading it as v1` });
       break;
     }
+    before++;
   }
   if (nonce === null) {
     issues.push({ line: null, message: 'no "@@ATLAS <nonce> BEGIN" line: this is not collector output, or it was cut before it started' });
     return { data: { complete: false, nonce: null, sections }, issues };
   }
-  if (i > 0) issues.push({ line: 1, message: `${i} line(s) before the BEGIN marker ignored (shell start-up output?)` });
+  if (before > 0) issues.push({ line: 1, message: `${before} line(s) before the BEGIN marker ignored (shell start-up output?)` });
 
-  let open: { name: string; contentStart: number; line: number } | null = null;
+  let open: { name: string; contentStart: number; start: number } | null = null;
   let done = false;
   let broken = false;
   let lastSeen: string | null = null;
 
+  // A line is one of this run's markers only if it starts with this prefix: inside a section the
+  // next candidate is found with one search, and the content lines in between are never split.
+  const candidate = `\n@@ATLAS ${nonce} `;
   const ownMarker = (line: Line) => {
     const m = MARKER.exec(line.text);
     return m && m[1] === nonce ? { kind: m[2]!, rest: m[3] ?? '' } : null;
   };
-  const attachStderr = (name: string, content: string, line: number) => {
+  const attachStderr = (name: string, content: string, start: number) => {
     const owner = name.slice(0, -STDERR_SUFFIX.length);
     const target = [...sections].reverse().find((s) => s.name === owner);
     if (target) target.stderr = content;
-    else issues.push({ line, message: `stderr section "${name}" has no section "${owner}" before it` });
+    else issues.push({ line: lineOf(start), message: `stderr section "${name}" has no section "${owner}" before it` });
   };
-  const close = (name: string, content: string, exitCode: number | null, line: number) => {
-    if (name.endsWith(STDERR_SUFFIX)) attachStderr(name, content, line);
+  const close = (name: string, content: string, exitCode: number | null, start: number) => {
+    if (name.endsWith(STDERR_SUFFIX)) attachStderr(name, content, start);
     else sections.push({ name, content, exitCode, stderr: '' });
   };
 
-  for (i = i + 1; i < lines.length; i++) {
-    const line = lines[i]!;
+  while (pos < text.length) {
+    if (open) {
+      // pos - 1 is the "\n" that ended the previous line.
+      const next = text.indexOf(candidate, pos - 1);
+      if (next < 0) break;
+      pos = next + 1;
+    }
+    const line = lineAt(text, pos);
+    pos = line.end + 1;
     const marker = ownMarker(line);
     if (!marker) {
-      if (!open && !done && line.text !== '') issues.push({ line: i + 1, message: 'text outside any section ignored' });
-      if (done && line.text !== '') issues.push({ line: i + 1, message: 'text after DONE ignored' });
+      if (!open && !done && line.text !== '') issues.push({ line: lineOf(line.start), message: 'text outside any section ignored' });
+      if (done && line.text !== '') issues.push({ line: lineOf(line.start), message: 'text after DONE ignored' });
       continue;
     }
     if (done) {
-      issues.push({ line: i + 1, message: `marker after DONE ignored: ${line.text}` });
+      issues.push({ line: lineOf(line.start), message: `marker after DONE ignored: ${line.text}` });
       continue;
     }
     if (marker.kind === 'SECTION') {
       if (open) {
-        issues.push({ line: open.line, message: `section "${open.name}" has no END marker (next section starts at line ${i + 1})` });
-        close(open.name, text.slice(open.contentStart, line.start).replace(/\n$/, ''), null, open.line);
+        issues.push({ line: lineOf(open.start), message: `section "${open.name}" has no END marker (next section starts at line ${lineOf(line.start)})` });
+        close(open.name, text.slice(open.contentStart, line.start).replace(/\n$/, ''), null, open.start);
         broken = true;
       }
-      open = { name: marker.rest, contentStart: line.end + 1, line: i + 1 };
+      open = { name: marker.rest, contentStart: line.end + 1, start: line.start };
       lastSeen = marker.rest;
     } else if (marker.kind === 'END') {
       const m = /^(\S+) rc=(\S+)$/.exec(marker.rest);
       if (!open) {
-        issues.push({ line: i + 1, message: `END marker without an open section: ${line.text}` });
+        issues.push({ line: lineOf(line.start), message: `END marker without an open section: ${line.text}` });
         broken = true;
         continue;
       }
       if (!m || m[1] !== open.name) {
-        issues.push({ line: i + 1, message: `END marker "${marker.rest}" does not close section "${open.name}"` });
+        issues.push({ line: lineOf(line.start), message: `END marker "${marker.rest}" does not close section "${open.name}"` });
         broken = true;
       }
       const rc = m && /^\d{1,3}$/.test(m[2]!) ? Number(m[2]) : null;
-      if (m && rc === null && m[2] !== 'skipped') issues.push({ line: i + 1, message: `unreadable exit status "${m[2]}"` });
+      if (m && rc === null && m[2] !== 'skipped') issues.push({ line: lineOf(line.start), message: `unreadable exit status "${m[2]}"` });
       // The framing's own newline sits just before the END line; it is not content.
       const contentEnd = Math.max(open.contentStart, line.start - 1);
-      close(open.name, text.slice(open.contentStart, contentEnd), rc, open.line);
+      close(open.name, text.slice(open.contentStart, contentEnd), rc, open.start);
       open = null;
     } else if (marker.kind === 'DONE') {
       if (open) {
-        issues.push({ line: open.line, message: `section "${open.name}" has no END marker before DONE` });
-        close(open.name, text.slice(open.contentStart, line.start).replace(/\n$/, ''), null, open.line);
+        issues.push({ line: lineOf(open.start), message: `section "${open.name}" has no END marker before DONE` });
+        close(open.name, text.slice(open.contentStart, line.start).replace(/\n$/, ''), null, open.start);
         open = null;
         broken = true;
       }
       if (!line.terminated) {
-        issues.push({ line: i + 1, message: 'the DONE line is cut short (no final newline)' });
+        issues.push({ line: lineOf(line.start), message: 'the DONE line is cut short (no final newline)' });
         broken = true;
       }
       done = true;
     } else {
-      issues.push({ line: i + 1, message: 'second BEGIN marker ignored' });
+      issues.push({ line: lineOf(line.start), message: 'second BEGIN marker ignored' });
       broken = true;
     }
   }
 
   if (open) {
-    issues.push({ line: open.line, message: `output ends inside section "${open.name}": incomplete` });
-    close(open.name, text.slice(open.contentStart), null, open.line);
+    issues.push({ line: lineOf(open.start), message: `output ends inside section "${open.name}": incomplete` });
+    close(open.name, text.slice(open.contentStart), null, open.start);
     broken = true;
   } else if (!done) {
     issues.push({

@@ -16,6 +16,7 @@
  */
 import type { DmesgCategory, DmesgEvent, ParseIssue, ParseResult, PcieType } from '../model/snapshot.ts';
 import { normalizePciAddress } from '../model/pci-address.ts';
+import { canonicalPciAddress } from './canonical-address.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Line normalisation (spec 5.1)
@@ -289,7 +290,7 @@ const ENUM_KIND_TO_PCIE_TYPE: Record<string, PcieType> = {
  */
 function deviceOf(fields: Record<string, string>): string | null {
   const named = fields.evDev ?? /device=(\S+)/.exec(fields.rest ?? '')?.[1] ?? fields.dev;
-  if (named !== undefined) return normalizePciAddress(named) ?? named;
+  if (named !== undefined) return canonicalPciAddress(named) ?? named;
   if (fields.bus !== undefined && fields.slot !== undefined && fields.fn !== undefined) {
     return normalizePciAddress(`0000:${fields.bus}:${fields.slot}.${fields.fn}`);
   }
@@ -302,7 +303,9 @@ function classify(line: LogLine): DmesgEvent | null {
     const m = rule.re.exec(line.text);
     if (!m) continue;
     const fields: Record<string, string> = {};
-    for (const [name, value] of Object.entries(m.groups ?? {})) {
+    const groups = m.groups ?? {};
+    for (const name in groups) {
+      const value = groups[name];
       if (value !== undefined) fields[name] = value;
     }
     if (rule.id === 'pci.enum' && fields.kind !== undefined) {

@@ -8,6 +8,7 @@ import { linkDowngraded } from '../model/link.ts';
 import { formatPciAddress, parsePciAddress, type PciAddress } from '../model/pci-address.ts';
 import type { Link, PcieType } from '../model/snapshot.ts';
 import type { FunctionPatch } from '../snapshot/parts.ts';
+import { isCanonicalPciAddress } from './canonical-address.ts';
 
 /** What every lspci parser returns. */
 export interface LspciFunctions {
@@ -56,6 +57,8 @@ function parseAddressPath(
   token: string,
   secondaryBusOf: (bridge: string) => number | undefined,
 ): { address: string; parent: string | null | undefined } | null {
+  // lspci -D prints every address in canonical form: no parse and format round trip for it.
+  if (isCanonicalPciAddress(token)) return { address: token, parent: undefined };
   const segments = token.split('/');
   const first = parsePciAddress(segments[0]!);
   if (!first) return null;
@@ -266,15 +269,35 @@ export function acsFlagNames(bits: number): string[] {
 export function parseAcsWords(text: string): number | null {
   let value = 0;
   let seen = 0;
-  for (const word of text.split(/\s+/)) {
-    const sign = word[word.length - 1];
-    if (sign !== '+' && sign !== '-') continue;
-    const flag = ACS_FLAGS.find((f) => f.lspci === word.slice(0, -1));
-    if (!flag) continue;
-    seen |= flag.bit;
-    if (sign === '+') value |= flag.bit;
+  // Words are compared in place (every function with ACS has two such lines).
+  for (let start = 0; start < text.length;) {
+    while (start < text.length && isBlank(text.charCodeAt(start))) start++;
+    let end = start;
+    while (end < text.length && !isBlank(text.charCodeAt(end))) end++;
+    if (end - start >= 2) {
+      const sign = text.charCodeAt(end - 1);
+      if (sign === 0x2b || sign === 0x2d) {
+        const flag = acsFlagAt(text, start, end - 1);
+        if (flag) {
+          seen |= flag.bit;
+          if (sign === 0x2b) value |= flag.bit;
+        }
+      }
+    }
+    start = end;
   }
   return seen === 0x7f ? value : null;
+}
+
+/** The characters `split(/\s+/)` splits on. */
+function isBlank(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
+    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** The ACS flag whose lspci name is text[start, end), if any. */
+function acsFlagAt(text: string, start: number, end: number): (typeof ACS_FLAGS)[number] | undefined {
+  return ACS_FLAGS.find((f) => f.lspci.length === end - start && text.startsWith(f.lspci, start));
 }
 
 /**

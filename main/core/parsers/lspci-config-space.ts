@@ -37,6 +37,30 @@ export function parseHexDumpLine(text: string): { offset: number; bytes: number[
   return { offset, bytes };
 }
 
+/**
+ * The dump line text[start, stop) (no trailing blanks) read straight into `bytes` (16 long):
+ * the number of bytes and, in `at.offset`, their offset; 0 when the line is not exactly one.
+ * For the parsers' hot loop: nothing is copied out of the text. Every line it accepts,
+ * parseHexDumpLine reads the same; the few it does not (odd trailing whitespace) are left to it.
+ */
+export function readHexDumpLine(text: string, start: number, stop: number, bytes: Uint8Array, at: { offset: number }): number {
+  const colon = text.charCodeAt(start + 2) === 0x3a ? start + 2 : text.charCodeAt(start + 3) === 0x3a ? start + 3 : -1;
+  if (colon < 0) return 0;
+  const offset = hexValue(text, start, colon);
+  if (offset < 0 || offset % 16 !== 0) return 0;
+  let count = 0;
+  let i = colon + 1;
+  for (; i + 3 <= stop && count < 16; i += 3) {
+    if (text.charCodeAt(i) !== 0x20) return 0;
+    const value = hexValue(text, i + 1, i + 3);
+    if (value < 0) return 0;
+    bytes[count++] = value;
+  }
+  if (i !== stop || count === 0 || offset + count > CONFIG_SPACE_SIZE) return 0;
+  at.offset = offset;
+  return count;
+}
+
 /** Lower-case hex digits of text[start, end) as a number; -1 when any is not one. */
 function hexValue(text: string, start: number, end: number): number {
   let value = 0;
@@ -65,71 +89,77 @@ function speedFromCode(code: number): string {
 export function decodeConfigSpace(config: Uint8Array, length: number): Omit<FunctionPatch, 'address'> {
   const facts: Omit<FunctionPatch, 'address'> = {};
   if (length < 64) return facts;
-  const byte = (at: number) => config[at] ?? 0;
-  const word = (at: number) => byte(at) | (byte(at + 1) << 8);
-  const dword = (at: number) => (word(at) | (word(at + 2) << 16)) >>> 0;
 
-  facts.vendorId = hex(word(0x00), 4);
-  facts.deviceId = hex(word(0x02), 4);
-  facts.revision = hex(byte(0x08), 2);
-  facts.progIf = hex(byte(0x09), 2);
-  facts.classCode = hex(byte(0x0b), 2) + hex(byte(0x0a), 2);
-  const headerType = byte(0x0e) & 0x7f;
+  facts.vendorId = hex(wordAt(config, 0x00), 4);
+  facts.deviceId = hex(wordAt(config, 0x02), 4);
+  facts.revision = hex(byteAt(config, 0x08), 2);
+  facts.progIf = hex(byteAt(config, 0x09), 2);
+  facts.classCode = hex(byteAt(config, 0x0b), 2) + hex(byteAt(config, 0x0a), 2);
+  const headerType = byteAt(config, 0x0e) & 0x7f;
   facts.headerType = headerType;
-  facts.multifunction = (byte(0x0e) & 0x80) !== 0;
+  facts.multifunction = (byteAt(config, 0x0e) & 0x80) !== 0;
   if (headerType === 0) {
-    facts.subsystemVendorId = hex(word(0x2c), 4);
-    facts.subsystemDeviceId = hex(word(0x2e), 4);
+    facts.subsystemVendorId = hex(wordAt(config, 0x2c), 4);
+    facts.subsystemDeviceId = hex(wordAt(config, 0x2e), 4);
   } else if (headerType === 1 || headerType === 2) {
     // PCI_SECONDARY_BUS / PCI_CB_CARD_BUS and the subordinate bus share offsets 0x19/0x1a.
-    facts.secondaryBus = byte(0x19);
-    facts.subordinateBus = byte(0x1a);
+    facts.secondaryBus = byteAt(config, 0x19);
+    facts.subordinateBus = byteAt(config, 0x1a);
   }
   if (length < LEGACY_CONFIG_SIZE) return facts;
 
-  decodeCapabilities(facts, byte, word, dword, headerType);
+  decodeCapabilities(facts, config, headerType);
 
-  if (length > LEGACY_CONFIG_SIZE) decodeExtendedCapabilities(facts, word, dword);
+  if (length > LEGACY_CONFIG_SIZE) decodeExtendedCapabilities(facts, config);
   return facts;
 }
 
+/** Little-endian reads; bytes past the buffer read as 0. */
+function byteAt(config: Uint8Array, at: number): number {
+  return config[at] ?? 0;
+}
+
+function wordAt(config: Uint8Array, at: number): number {
+  return byteAt(config, at) | (byteAt(config, at + 1) << 8);
+}
+
+function dwordAt(config: Uint8Array, at: number): number {
+  return (wordAt(config, at) | (wordAt(config, at + 2) << 16)) >>> 0;
+}
+
 /** Standard capability list (PCI_CAPABILITY_LIST, Status bit 4 says it exists). */
-function decodeCapabilities(
-  facts: Omit<FunctionPatch, 'address'>,
-  byte: (at: number) => number, word: (at: number) => number, dword: (at: number) => number,
-  headerType: number,
-): void {
+function decodeCapabilities(facts: Omit<FunctionPatch, 'address'>, config: Uint8Array, headerType: number): void {
   let express = false;
   let afFlr = false;
   let devCapFlr = false;
-  if (word(0x06) & 0x10) {
-    let pointer = byte(headerType === 2 ? 0x14 : 0x34);
+  if (wordAt(config, 0x06) & 0x10) {
+    let pointer = byteAt(config, headerType === 2 ? 0x14 : 0x34);
     // 48 steps is the kernel's PCI_FIND_CAP_TTL: a looping list must not hang us.
     for (let ttl = 48; ttl > 0 && pointer >= 0x40; ttl--) {
       pointer &= 0xfc;
-      const id = byte(pointer);
+      const id = byteAt(config, pointer);
       if (id === 0xff) break;
       if (id === 0x10 && !express) {
         express = true;
-        const flags = word(pointer + 2);
+        const flags = wordAt(config, pointer + 2);
         const typeCode = (flags >> 4) & 0xf;
         facts.pcieType = pcieTypeFromCode(typeCode);
         facts.slotImplemented = (flags & 0x0100) !== 0;
-        devCapFlr = (dword(pointer + 4) & 0x10000000) !== 0;
+        devCapFlr = (dwordAt(config, pointer + 4) & 0x10000000) !== 0;
         // RCiEPs and event collectors have no link (PCIe 6.0 7.5.3: Link registers not applicable).
         if (typeCode !== 9 && typeCode !== 10) {
-          const lnkCap = dword(pointer + 0x0c);
-          const lnkSta = word(pointer + 0x12);
+          const lnkCap = dwordAt(config, pointer + 0x0c);
+          const lnkSta = wordAt(config, pointer + 0x12);
           facts.link = buildLink(speedFromCode(lnkCap & 0xf), (lnkCap >> 4) & 0x3f,
             speedFromCode(lnkSta & 0xf), (lnkSta >> 4) & 0x3f, false);
         } else {
           facts.link = null;
         }
-        facts.slotNumber = facts.slotImplemented ? dword(pointer + 0x14) >>> 19 : null;
+        facts.slotNumber = facts.slotImplemented ? dwordAt(config, pointer + 0x14) >>> 19 : null;
       } else if (id === 0x13) {
-        afFlr = (byte(pointer + 3) & 0x02) !== 0;
+        afFlr = (byteAt(config, pointer + 3) & 0x02) !== 0;
       }
-      pointer = byte(pointer + 1);
+      pointer = byteAt(config, pointer + 1);
     }
   }
   if (!express) {
@@ -142,22 +172,19 @@ function decodeCapabilities(
 }
 
 /** Extended capability list at 0x100 (PCI_CFG_SPACE_SIZE); ACS is ID 0x000d, SR-IOV 0x0010. */
-function decodeExtendedCapabilities(
-  facts: Omit<FunctionPatch, 'address'>,
-  word: (at: number) => number, dword: (at: number) => number,
-): void {
+function decodeExtendedCapabilities(facts: Omit<FunctionPatch, 'address'>, config: Uint8Array): void {
   facts.acs = { state: 'absent' };
   facts.sriov = null;
   let pointer = LEGACY_CONFIG_SIZE;
   // Same bound as the kernel: at most (4096 - 256) / 8 entries.
   for (let ttl = (CONFIG_SPACE_SIZE - LEGACY_CONFIG_SIZE) / 8; ttl > 0 && pointer >= LEGACY_CONFIG_SIZE; ttl--) {
-    const header = dword(pointer);
+    const header = dwordAt(config, pointer);
     if (header === 0 || header === 0xffffffff) break;
     const id = header & 0xffff;
     if (id === 0x000d && facts.acs.state === 'absent') {
-      facts.acs = { state: 'present', capability: word(pointer + 4), control: word(pointer + 6) };
+      facts.acs = { state: 'present', capability: wordAt(config, pointer + 4), control: wordAt(config, pointer + 6) };
     } else if (id === 0x0010 && facts.sriov === null) {
-      facts.sriov = { totalVfs: word(pointer + 0x0e), numVfs: word(pointer + 0x10), vfs: [] };
+      facts.sriov = { totalVfs: wordAt(config, pointer + 0x0e), numVfs: wordAt(config, pointer + 0x10), vfs: [] };
     }
     pointer = (header >>> 20) & 0xffc;
   }

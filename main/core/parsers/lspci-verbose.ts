@@ -36,7 +36,7 @@ import {
   parseModuleList, parseSubsystemValue,
   type LspciFunctions,
 } from './lspci-common.ts';
-import { CONFIG_SPACE_SIZE, LEGACY_CONFIG_SIZE, decodeConfigSpace, parseHexDumpLine } from './lspci-config-space.ts';
+import { CONFIG_SPACE_SIZE, LEGACY_CONFIG_SIZE, decodeConfigSpace, parseHexDumpLine, readHexDumpLine } from './lspci-config-space.ts';
 
 export { acsFlagNames, type LspciFunctions } from './lspci-common.ts';
 
@@ -145,6 +145,8 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
     current = null;
   };
 
+  const dumpBytes = new Uint8Array(16);
+  const dumpAt = { offset: 0 };
   let lineNumber = 0;
   let start = 0;
   // Lines are walked by position: most of a -vvv text is detail of capabilities nobody reads
@@ -168,12 +170,23 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
     if (first === stop) continue;
 
     if (indent === 0) {
+      // Hex dump lines (-x) first, read in place: a device has one header line and 4 to 256 of these.
+      if (current || skipping) {
+        const count = readHexDumpLine(text, lineStart, stop, dumpBytes, dumpAt);
+        if (count > 0) {
+          if (current && !skipping) {
+            addDump(current, dumpAt.offset, dumpBytes, count);
+            if (dumpAt.offset >= LEGACY_CONFIG_SIZE) extendedDump = true;
+          }
+          continue;
+        }
+      }
       const line = text.slice(lineStart, stop);
       const colon = line.indexOf(':');
       if ((colon === 2 || colon === 3) && line[colon + 1] === ' ') {
         const dump = parseHexDumpLine(line);
         if (dump && current && !skipping) {
-          addDump(current, dump.offset, dump.bytes);
+          addDump(current, dump.offset, dump.bytes, dump.bytes.length);
           if (dump.offset >= LEGACY_CONFIG_SIZE) extendedDump = true;
           continue;
         }
@@ -365,10 +378,21 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
   return { data: { functions, accessDenied }, issues };
 }
 
-function addDump(block: Block, offset: number, bytes: number[]): void {
-  if (!block.config) block.config = new Uint8Array(CONFIG_SPACE_SIZE);
-  block.config.set(bytes, offset);
-  block.configLength = Math.max(block.configLength, offset + bytes.length);
+/**
+ * The buffer grows to the dump's size class (64, 256 or 4096 bytes, as -x, -xxx, -xxxx print):
+ * most dumps are the 64-byte header, and a 4 KiB buffer per function would be mostly zeroes.
+ * Bytes past the buffer read as 0 in decodeConfigSpace, as unwritten bytes of a larger one would.
+ */
+function addDump(block: Block, offset: number, bytes: ArrayLike<number>, count: number): void {
+  const end = offset + count;
+  const size = end <= 64 ? 64 : end <= LEGACY_CONFIG_SIZE ? LEGACY_CONFIG_SIZE : CONFIG_SPACE_SIZE;
+  if (!block.config || block.config.length < size) {
+    const grown = new Uint8Array(size);
+    if (block.config) grown.set(block.config);
+    block.config = grown;
+  }
+  for (let i = 0; i < count; i++) block.config[offset + i] = bytes[i]!;
+  block.configLength = Math.max(block.configLength, end);
 }
 
 function finishBlock(

@@ -10,7 +10,10 @@
  * P 0000:02:00.0 /sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0
  * A vendor 0x1b36
  * A device 0x0010
+ * A subsystem_vendor 0x1af4
+ * A subsystem_device 0x1100
  * A class 0x010802
+ * A revision 0x02
  * A numa_node -1
  * A current_link_speed 2.5 GT/s PCIe
  * A current_link_width 1
@@ -18,11 +21,9 @@
  * A max_link_width 1
  * A reset_method flr bus
  * A sriov_totalvfs 4
- * A sriov_numvfs 2
  * A driver_override (null)
+ * A sriov_numvfs 2
  * L driver /sys/bus/pci/drivers/nvme
- * L iommu_group /sys/kernel/iommu_groups/12
- * L iommu /sys/devices/virtual/iommu/dmar0
  * L virtfn0 /sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.1
  * L virtfn1 /sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.2
  *
@@ -31,19 +32,26 @@
  * F reserved_regions
  * R 0x0000000000000000 0x0000000000ffffff direct-relaxable
  * R 0x00000000fee00000 0x00000000feefffff msi
- * M 0000:00:1f.0 /sys/devices/pci0000:00/0000:00:1f.0
+ * M 0000:00:1f.0
+ * M 0000:00:1f.2
+ * M 0000:00:1f.3
  * ```
+ * A function's IOMMU group is the group whose `M` lines name it: the kernel links the two both
+ * ways at once (iommu_group_add_device), and the collector reads only the member lists. Output of
+ * earlier collector versions also has `L iommu_group` (and `L iommu`, `M <name> <real path>`)
+ * lines; a function's own `iommu_group` link wins when present.
  * Lines `! <missing|empty|unreadable|dangling> <path>` are the collector's reasons for what it
  * could not read; they become `unreadable` entries.
  *
  * A function patch sets only what sysfs knows (parts.ts): the PCIe port type, ACS, FLR and the
  * header type are not in sysfs attributes (spec 2.1) and are left to lspci.
  */
-import { comparePciAddresses, normalizePciAddress } from '../model/pci-address.ts';
+import { comparePciAddresses } from '../model/pci-address.ts';
 import type {
   Host, HostUsage, IommuGroup, Link, ParseIssue, ParseResult, Slot, Snapshot, Unreadable,
 } from '../model/snapshot.ts';
 import type { FunctionPatch } from '../snapshot/parts.ts';
+import { canonicalPciAddress } from './canonical-address.ts';
 import type { CollectorSection } from './collector-output.ts';
 
 export type IommuUnitInfo = Snapshot['iommu']['units'][number];
@@ -81,12 +89,17 @@ interface RecordLine {
 /** Non-empty lines as (tag, rest); the first space separates them. */
 function recordLines(content: string): RecordLine[] {
   const out: RecordLine[] = [];
-  content.split('\n').forEach((raw, i) => {
-    const text = raw.replace(/\r$/, '');
-    if (text === '') return;
-    const sp = text.indexOf(' ');
-    out.push({ tag: sp < 0 ? text : text.slice(0, sp), rest: sp < 0 ? '' : text.slice(sp + 1), line: i + 1 });
-  });
+  for (let start = 0, line = 1; start <= content.length; line++) {
+    let end = content.indexOf('\n', start);
+    if (end < 0) end = content.length;
+    const stop = end > start && content.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const lineStart = start;
+    start = end + 1;
+    if (stop === lineStart) continue;
+    const sp = content.indexOf(' ', lineStart);
+    if (sp < 0 || sp >= stop) out.push({ tag: content.slice(lineStart, stop), rest: '', line });
+    else out.push({ tag: content.slice(lineStart, sp), rest: content.slice(sp + 1, stop), line });
+  }
   return out;
 }
 
@@ -121,7 +134,7 @@ const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 function pciOfPath(path: string): string | null {
   const parts = path.split('/');
   for (let i = parts.length - 1; i >= 0; i--) {
-    const a = normalizePciAddress(parts[i]!);
+    const a = canonicalPciAddress(parts[i]!);
     if (a) return a;
   }
   return null;
@@ -130,163 +143,289 @@ function pciOfPath(path: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // pci
 
+/** The attribute files the collector reads per function (collect.sh `col_pci`), by index. */
+const PCI_ATTRIBUTES = [
+  'vendor', 'device', 'subsystem_vendor', 'subsystem_device', 'class', 'revision', 'numa_node',
+  'current_link_speed', 'current_link_width', 'max_link_speed', 'max_link_width', 'reset_method',
+  'boot_vga', 'sriov_totalvfs', 'sriov_numvfs', 'driver_override', 'secondary_bus_number', 'subordinate_bus_number',
+] as const;
+type PciAttribute = (typeof PCI_ATTRIBUTES)[number];
+const ATTRIBUTE_INDEX = new Map<string, number>(PCI_ATTRIBUTES.map((name, i) => [name, i]));
+/** Attribute indexes by name length, to match a name in place, without copying it out of the text. */
+const ATTRIBUTES_BY_LENGTH: number[][] = [];
+PCI_ATTRIBUTES.forEach((name, i) => (ATTRIBUTES_BY_LENGTH[name.length] ??= []).push(i));
+
+/** The index of the attribute named by text[start, end), or -1. */
+function attributeAt(text: string, start: number, end: number): number {
+  const candidates = ATTRIBUTES_BY_LENGTH[end - start];
+  if (!candidates) return -1;
+  for (const i of candidates) {
+    const name = PCI_ATTRIBUTES[i]!;
+    let k = 0;
+    while (k < name.length && text.charCodeAt(start + k) === name.charCodeAt(k)) k++;
+    if (k === name.length) return i;
+  }
+  return -1;
+}
+const attributeIndex = (name: PciAttribute) => ATTRIBUTE_INDEX.get(name)!;
+const VENDOR = attributeIndex('vendor');
+const DEVICE = attributeIndex('device');
+const SUBSYSTEM_VENDOR = attributeIndex('subsystem_vendor');
+const SUBSYSTEM_DEVICE = attributeIndex('subsystem_device');
+const CLASS = attributeIndex('class');
+const REVISION = attributeIndex('revision');
+const NUMA_NODE = attributeIndex('numa_node');
+const CURRENT_LINK_SPEED = attributeIndex('current_link_speed');
+const CURRENT_LINK_WIDTH = attributeIndex('current_link_width');
+const MAX_LINK_SPEED = attributeIndex('max_link_speed');
+const MAX_LINK_WIDTH = attributeIndex('max_link_width');
+const RESET_METHOD = attributeIndex('reset_method');
+const BOOT_VGA = attributeIndex('boot_vga');
+const SRIOV_TOTALVFS = attributeIndex('sriov_totalvfs');
+const SRIOV_NUMVFS = attributeIndex('sriov_numvfs');
+const DRIVER_OVERRIDE = attributeIndex('driver_override');
+const SECONDARY_BUS = attributeIndex('secondary_bus_number');
+const SUBORDINATE_BUS = attributeIndex('subordinate_bus_number');
+
+/**
+ * One `P` block. Values and lines are kept by attribute index (a line naming an attribute twice:
+ * the last one counts); the links the patch needs are fields. Other attributes and links are
+ * not read by this parser, so they are not kept.
+ */
 interface RawFunction {
   name: string;
   realPath: string;
   line: number;
-  attrs: Map<string, string>;
+  values: (string | undefined)[];
   /** Line of each attribute, for issues. */
-  attrLines: Map<string, number>;
-  links: Map<string, string>;
-  unreadable: Set<string>;
+  lines: number[];
+  driver: string | undefined;
+  iommuGroup: string | undefined;
+  physfn: string | undefined;
+  /** `virtfnN` → target; null when the block has none. */
+  virtfns: Map<string, string> | null;
+  /** Attributes a `! unreadable` line named; null when none. */
+  unreadable: Set<string> | null;
 }
 
+/**
+ * The blocks of the pci section. Lines are walked by position and only the pieces kept are
+ * copied: on a host with thousands of functions this section has hundreds of thousands of lines.
+ */
 function readPciBlocks(ctx: Ctx, content: string): RawFunction[] {
   const blocks: RawFunction[] = [];
   let cur: RawFunction | null = null;
-  for (const r of recordLines(content)) {
-    if (r.tag === 'P') {
-      const [name, realPath] = nameValue(r.rest);
-      cur = { name, realPath, line: r.line, attrs: new Map(), attrLines: new Map(), links: new Map(), unreadable: new Set() };
+  for (let start = 0, line = 1; start <= content.length; line++) {
+    let end = content.indexOf('\n', start);
+    if (end < 0) end = content.length;
+    const stop = end > start && content.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const at = start;
+    start = end + 1;
+    if (stop === at) continue;
+    let sp = content.indexOf(' ', at);
+    if (sp < 0 || sp > stop) sp = stop;
+    // The tag is one character for every line this section should have.
+    const tag = sp === at + 1 ? content.charCodeAt(at) : -1;
+    // "<tag> <name> <value>": the name ends at the next space, the value is the rest.
+    const nameStart = Math.min(sp + 1, stop);
+    let nameEnd = content.indexOf(' ', nameStart);
+    if (nameEnd < 0 || nameEnd > stop) nameEnd = stop;
+    const valueStart = Math.min(nameEnd + 1, stop);
+    if (tag === 0x50 /* P */) {
+      cur = {
+        name: content.slice(nameStart, nameEnd), realPath: content.slice(valueStart, stop), line,
+        values: new Array<string | undefined>(PCI_ATTRIBUTES.length), lines: new Array<number>(PCI_ATTRIBUTES.length),
+        driver: undefined, iommuGroup: undefined, physfn: undefined, virtfns: null, unreadable: null,
+      };
       blocks.push(cur);
-    } else if (r.tag === '!') {
+    } else if (tag === 0x41 /* A */ && cur) {
+      const index = attributeAt(content, nameStart, nameEnd);
+      if (index >= 0) {
+        cur.values[index] = content.slice(valueStart, stop);
+        cur.lines[index] = line;
+      }
+    } else if (tag === 0x4c /* L */ && cur) {
+      const name = content.slice(nameStart, nameEnd);
+      const target = content.slice(valueStart, stop);
+      if (name === 'driver') cur.driver = target;
+      else if (name === 'iommu_group') cur.iommuGroup = target;
+      else if (name === 'physfn') cur.physfn = target;
+      else if (name.startsWith('virtfn')) (cur.virtfns ??= new Map()).set(name, target);
+    } else {
+      const r: RecordLine = { tag: content.slice(at, sp), rest: content.slice(nameStart, stop), line };
+      if (r.tag !== '!') {
+        unknownLine(ctx, r);
+        continue;
+      }
       note(ctx, r);
       // An unreadable attribute of the current function: its value is unknown, not absent.
       const [kind, path] = nameValue(r.rest);
-      if (cur && kind === 'unreadable' && path.startsWith(`${cur.realPath}/`)) cur.unreadable.add(baseName(path));
-    } else if ((r.tag === 'A' || r.tag === 'L') && cur) {
-      const [name, value] = nameValue(r.rest);
-      (r.tag === 'A' ? cur.attrs : cur.links).set(name, value);
-      if (r.tag === 'A') cur.attrLines.set(name, r.line);
-    } else {
-      unknownLine(ctx, r);
+      if (cur && kind === 'unreadable' && path.startsWith(`${cur.realPath}/`)) (cur.unreadable ??= new Set()).add(baseName(path));
     }
   }
   return blocks;
 }
 
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
 /** sysfs `0x%04x` / `0x%06x` / `0x%02x` values → "8086"; null when not exactly that form. */
 function hexId(value: string | undefined, digits: number): string | null {
   if (value === undefined) return null;
-  const m = /^0x([0-9a-fA-F]+)$/.exec(value.trim());
-  return m && m[1]!.length === digits ? m[1]!.toLowerCase() : null;
+  const v = value.trim();
+  if (v.length !== digits + 2 || v.charCodeAt(0) !== 0x30 || v.charCodeAt(1) !== 0x78) return null;
+  for (let i = 2; i < v.length; i++) if (!isHexDigit(v.charCodeAt(i))) return null;
+  return v.slice(2).toLowerCase();
 }
 
 function decimal(value: string | undefined): number | null {
-  if (value === undefined || !/^-?\d{1,10}$/.test(value.trim())) return null;
-  return Number(value.trim());
+  if (value === undefined) return null;
+  const v = value.trim();
+  const digits = v.charCodeAt(0) === 0x2d ? v.length - 1 : v.length;
+  if (digits < 1 || digits > 10) return null;
+  for (let i = v.length - digits; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return null;
+  }
+  return Number(v);
 }
 
-/** "8.0 GT/s PCIe" → 8; "Unknown" (and anything unparsable) → null. */
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/** "8.0 GT/s PCIe" → 8; "Unknown" (and anything unparsable) → null. The form /^\d+(\.\d+)? GT\/s/. */
 function speedGts(speed: string | null): number | null {
-  const m = speed ? /^(\d+(?:\.\d+)?) GT\/s/.exec(speed) : null;
-  return m ? Number(m[1]) : null;
+  if (!speed) return null;
+  let i = 0;
+  while (isDigit(speed.charCodeAt(i))) i++;
+  if (i === 0) return null;
+  if (speed.charCodeAt(i) === 0x2e && isDigit(speed.charCodeAt(i + 1))) {
+    i++;
+    while (isDigit(speed.charCodeAt(i))) i++;
+  }
+  return speed.startsWith(' GT/s', i) ? Number(speed.slice(0, i)) : null;
+}
+
+function linkSpeed(value: string | undefined): string | null {
+  const v = value?.trim();
+  return v && v !== 'Unknown' ? v : null;
+}
+
+function linkWidth(value: string | undefined): number | null {
+  const v = decimal(value);
+  return v && v > 0 ? v : null;
 }
 
 /**
  * PCIe link attributes exist only for PCIe functions (spec 3.2). "Unknown" speeds and width 0
  * (QEMU's xio3130 downstream ports report both as their maximum) are unknown, never a downgrade.
  */
-function linkOf(attrs: Map<string, string>): Link | null {
-  const names = ['current_link_speed', 'current_link_width', 'max_link_speed', 'max_link_width'];
-  if (!names.some((n) => attrs.has(n))) return null;
-  const speed = (n: string) => {
-    const v = attrs.get(n)?.trim();
-    return v && v !== 'Unknown' ? v : null;
-  };
-  const width = (n: string) => {
-    const v = decimal(attrs.get(n));
-    return v && v > 0 ? v : null;
-  };
-  const link = {
-    currentSpeed: speed('current_link_speed'),
-    currentWidth: width('current_link_width'),
-    maxSpeed: speed('max_link_speed'),
-    maxWidth: width('max_link_width'),
-  };
-  const cs = speedGts(link.currentSpeed);
-  const ms = speedGts(link.maxSpeed);
+function linkOf(values: readonly (string | undefined)[]): Link | null {
+  const cur = values[CURRENT_LINK_SPEED];
+  const curWidth = values[CURRENT_LINK_WIDTH];
+  const max = values[MAX_LINK_SPEED];
+  const maxWidth = values[MAX_LINK_WIDTH];
+  if (cur === undefined && curWidth === undefined && max === undefined && maxWidth === undefined) return null;
+  const currentSpeed = linkSpeed(cur);
+  const currentWidth = linkWidth(curWidth);
+  const maxSpeed = linkSpeed(max);
+  const maximumWidth = linkWidth(maxWidth);
+  const cs = speedGts(currentSpeed);
+  const ms = speedGts(maxSpeed);
   const speedKnown = cs !== null && ms !== null;
-  const widthKnown = link.currentWidth !== null && link.maxWidth !== null;
+  const widthKnown = currentWidth !== null && maximumWidth !== null;
   const slower = speedKnown && cs < ms;
-  const narrower = widthKnown && link.currentWidth! < link.maxWidth!;
+  const narrower = widthKnown && currentWidth < maximumWidth;
   const downgraded = slower || narrower ? true : speedKnown && widthKnown ? false : null;
-  return { ...link, downgraded };
+  return { currentSpeed, currentWidth, maxSpeed, maxWidth: maximumWidth, downgraded };
 }
 
 /** `pci_is_vga()`: VGA-compatible display controller, or the pre-2.0 "not defined, VGA" class. */
 const isVgaClass = (classCode: string) => classCode === '0300' || classCode === '0001';
 
-function toPatch(ctx: Ctx, raw: RawFunction, kernelHasResetMethod: boolean): FunctionPatch | null {
-  const address = normalizePciAddress(raw.name);
+function malformed(ctx: Ctx, raw: RawFunction, address: string, attr: number): void {
+  ctx.issues.push({ line: raw.lines[attr] ?? raw.line, message: `pci: ${address} ${PCI_ATTRIBUTES[attr]} "${raw.values[attr]}" is malformed` });
+}
+
+/** The device directory above a function's: the parent bridge's address, null for a root bus. */
+function parentOfPath(sysfsPath: string): string | null {
+  const last = sysfsPath.lastIndexOf('/');
+  if (last < 0) return null;
+  return canonicalPciAddress(sysfsPath.slice(sysfsPath.lastIndexOf('/', last - 1) + 1, last));
+}
+
+const ID_ATTRIBUTES = [
+  [VENDOR, 'vendorId'], [DEVICE, 'deviceId'], [SUBSYSTEM_VENDOR, 'subsystemVendorId'], [SUBSYSTEM_DEVICE, 'subsystemDeviceId'],
+] as const;
+
+function toPatch(ctx: Ctx, raw: RawFunction, kernelHasResetMethod: boolean, groupOf: ReadonlyMap<string, number>): FunctionPatch | null {
+  const address = canonicalPciAddress(raw.name);
   if (!address) {
     ctx.issues.push({ line: raw.line, message: `pci: "${raw.name}" is not a PCI address; block skipped` });
     return null;
   }
-  const a = raw.attrs;
+  const a = raw.values;
   const patch: FunctionPatch = { address };
-  const bad = (attr: string) =>
-    ctx.issues.push({ line: raw.attrLines.get(attr) ?? raw.line, message: `pci: ${address} ${attr} "${a.get(attr)}" is malformed` });
 
-  for (const [attr, key] of [
-    ['vendor', 'vendorId'], ['device', 'deviceId'], ['subsystem_vendor', 'subsystemVendorId'], ['subsystem_device', 'subsystemDeviceId'],
-  ] as const) {
-    if (!a.has(attr)) continue;
-    patch[key] = hexId(a.get(attr), 4);
-    if (patch[key] === null) bad(attr);
+  for (const [attr, key] of ID_ATTRIBUTES) {
+    if (a[attr] === undefined) continue;
+    patch[key] = hexId(a[attr], 4);
+    if (patch[key] === null) malformed(ctx, raw, address, attr);
   }
-  if (a.has('class')) {
-    const cls = hexId(a.get('class'), 6);
-    if (cls === null) bad('class');
+  if (a[CLASS] !== undefined) {
+    const cls = hexId(a[CLASS], 6);
+    if (cls === null) malformed(ctx, raw, address, CLASS);
     patch.classCode = cls ? cls.slice(0, 4) : null;
     patch.progIf = cls ? cls.slice(4) : null;
   }
-  if (a.has('revision')) {
-    patch.revision = hexId(a.get('revision'), 2);
-    if (patch.revision === null) bad('revision');
+  if (a[REVISION] !== undefined) {
+    patch.revision = hexId(a[REVISION], 2);
+    if (patch.revision === null) malformed(ctx, raw, address, REVISION);
   }
-  if (a.has('numa_node')) {
-    const node = decimal(a.get('numa_node'));
-    if (node === null) bad('numa_node');
+  if (a[NUMA_NODE] !== undefined) {
+    const node = decimal(a[NUMA_NODE]);
+    if (node === null) malformed(ctx, raw, address, NUMA_NODE);
     patch.numaNode = node !== null && node >= 0 ? node : null;
   }
   patch.link = linkOf(a);
 
   // reset_method (Linux 5.15+) exists only for resettable functions; on a kernel that has it
   // (some function lists it) an absent file means "cannot be reset", on an older one: unknown.
-  if (raw.unreadable.has('reset_method')) patch.resetMethods = null;
-  else if (a.has('reset_method')) patch.resetMethods = a.get('reset_method')!.split(/\s+/).filter(Boolean);
+  if (raw.unreadable?.has('reset_method')) patch.resetMethods = null;
+  else if (a[RESET_METHOD] !== undefined) patch.resetMethods = a[RESET_METHOD].split(/\s+/).filter(Boolean);
   else patch.resetMethods = kernelHasResetMethod ? [] : null;
 
   // boot_vga is created for VGA-class functions only (pci-sysfs.c): absent elsewhere = not the boot VGA.
-  if (a.has('boot_vga')) patch.bootVga = a.get('boot_vga')!.trim() === '1';
+  if (a[BOOT_VGA] !== undefined) patch.bootVga = a[BOOT_VGA].trim() === '1';
   else if (patch.classCode) patch.bootVga = isVgaClass(patch.classCode) ? null : false;
 
-  const vfLinks = [...raw.links.keys()]
+  const vfLinks = raw.virtfns === null ? [] : [...raw.virtfns.keys()]
     .filter((n) => /^virtfn\d+$/.test(n))
     .sort((x, y) => Number(x.slice(6)) - Number(y.slice(6)));
-  if (a.has('sriov_totalvfs') || vfLinks.length > 0) {
+  if (a[SRIOV_TOTALVFS] !== undefined || vfLinks.length > 0) {
     const vfs: string[] = [];
     for (const n of vfLinks) {
-      const vf = normalizePciAddress(baseName(raw.links.get(n)!));
+      const vf = canonicalPciAddress(baseName(raw.virtfns!.get(n)!));
       if (vf) vfs.push(vf);
       else ctx.issues.push({ line: raw.line, message: `pci: ${address} ${n} does not point at a PCI function` });
     }
-    patch.sriov = { totalVfs: decimal(a.get('sriov_totalvfs')), numVfs: decimal(a.get('sriov_numvfs')), vfs };
+    patch.sriov = { totalVfs: decimal(a[SRIOV_TOTALVFS]), numVfs: decimal(a[SRIOV_NUMVFS]), vfs };
   } else {
     patch.sriov = null;
   }
-  const physfn = raw.links.get('physfn');
-  patch.physfn = physfn ? normalizePciAddress(baseName(physfn)) : null;
+  patch.physfn = raw.physfn ? canonicalPciAddress(baseName(raw.physfn)) : null;
 
-  const driver = raw.links.get('driver');
-  patch.driver = driver ? baseName(driver) : null;
-  if (a.has('driver_override')) {
-    const o = a.get('driver_override')!.trim();
+  patch.driver = raw.driver ? baseName(raw.driver) : null;
+  if (a[DRIVER_OVERRIDE] !== undefined) {
+    const o = a[DRIVER_OVERRIDE].trim();
     patch.driverOverride = o === '' || o === '(null)' ? null : o;
   }
-  const group = raw.links.get('iommu_group');
-  if (group) {
+  // The collector reads a function's group from the group's member list (iommu-groups), the
+  // kernel's other link between the two (iommu_group_add_device); older output has the link.
+  const group = raw.iommuGroup;
+  if (group === undefined) {
+    patch.iommuGroup = groupOf.get(address) ?? null;
+  } else if (group) {
     const id = decimal(baseName(group));
     if (id === null) ctx.issues.push({ line: raw.line, message: `pci: ${address} iommu_group "${group}" is not a group directory` });
     patch.iommuGroup = id;
@@ -296,24 +435,29 @@ function toPatch(ctx: Ctx, raw: RawFunction, kernelHasResetMethod: boolean): Fun
 
   if (raw.realPath.startsWith('/sys/devices/')) {
     patch.sysfsPath = raw.realPath.slice('/sys/devices/'.length);
-    const parts = patch.sysfsPath.split('/');
     // The directory above the function: a bridge's address, or pciDDDD:BB for a root bus.
-    patch.parent = parts.length >= 2 ? normalizePciAddress(parts[parts.length - 2]!) : null;
+    patch.parent = parentOfPath(patch.sysfsPath);
   } else {
     ctx.issues.push({ line: raw.line, message: `pci: ${address} resolves outside /sys/devices: "${raw.realPath}"` });
   }
   // secondary_bus_number / subordinate_bus_number are decimal (spec 3.2), bridges only.
-  patch.secondaryBus = decimal(a.get('secondary_bus_number'));
-  patch.subordinateBus = decimal(a.get('subordinate_bus_number'));
+  patch.secondaryBus = decimal(a[SECONDARY_BUS]);
+  patch.subordinateBus = decimal(a[SUBORDINATE_BUS]);
   return patch;
 }
 
 function rootBusesOf(paths: string[]): Snapshot['rootBuses'] {
   const seen = new Map<string, Snapshot['rootBuses'][number]>();
   for (const path of paths) {
-    for (const part of path.split('/')) {
+    // Only path components that start with "pci" can name a root bus ("pci0000:00").
+    for (let at = path.indexOf('pci'); at >= 0; at = path.indexOf('pci', at + 3)) {
+      if (at > 0 && path.charCodeAt(at - 1) !== 0x2f) continue;
+      let end = path.indexOf('/', at);
+      if (end < 0) end = path.length;
+      const part = path.slice(at, end);
+      if (seen.has(part)) continue;
       const m = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/.exec(part);
-      if (m && !seen.has(part)) seen.set(part, { name: part, domain: parseInt(m[1]!, 16), bus: parseInt(m[2]!, 16) });
+      if (m) seen.set(part, { name: part, domain: parseInt(m[1]!, 16), bus: parseInt(m[2]!, 16) });
     }
   }
   return [...seen.values()].sort((x, y) => x.domain - y.domain || x.bus - y.bus);
@@ -351,7 +495,7 @@ function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
       else ctx.issues.push({ line: r.line, message: `iommu-groups: reserved region "${r.rest}" is malformed` });
     } else if (r.tag === 'M') {
       const [name] = nameValue(r.rest);
-      const address = normalizePciAddress(name);
+      const address = canonicalPciAddress(name);
       if (address) cur.devices.push(address);
       else cur.otherMembers.push(name);
     } else {
@@ -425,12 +569,23 @@ function parseSlots(ctx: Ctx, content: string, addresses: string[]): Slot[] {
       unknownLine(ctx, r);
     }
   }
+  // Functions by "DDDD:BB:SS." (the address up to its function number), built once for all slots.
+  let bySlot: Map<string, string[]> | null = null;
   for (const slot of slots) {
     // `DDDD:BB:SS` names one slot; `DDDD:BB` (slot number unknown) matches no function, as in lspci.
     const m = slot.busAddress ? /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-9a-f]{2})$/i.exec(slot.busAddress) : null;
     if (m) {
       const prefix = `${m[1]!.toLowerCase().padStart(4, '0')}:${m[2]!.toLowerCase()}:${m[3]!.toLowerCase()}.`;
-      slot.devices = addresses.filter((a) => a.startsWith(prefix)).sort(comparePciAddresses);
+      if (!bySlot) {
+        bySlot = new Map();
+        for (const a of addresses) {
+          const key = a.slice(0, a.lastIndexOf('.') + 1);
+          const list = bySlot.get(key);
+          if (list) list.push(a);
+          else bySlot.set(key, [a]);
+        }
+      }
+      slot.devices = (bySlot.get(prefix) ?? []).slice().sort(comparePciAddresses);
     }
   }
   return slots;
@@ -634,22 +789,37 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
   const ctx = (section: string): Ctx => ({ section, issues, unreadable });
   const content = (name: string) => sections.find((s) => s.name === name)?.content ?? null;
 
+  // The groups come first (a function's group is its group's member list), their issues and
+  // notes go to where they always were: after the pci and pci-slots sections'.
+  const groupsText = content('iommu-groups');
+  const groupsCtx: Ctx = { section: 'iommu-groups', issues: [], unreadable: [] };
+  const groups = groupsText === null ? null : parseGroups(groupsCtx, groupsText);
+  const groupOf = new Map<string, number>();
+  for (const g of groups ?? []) for (const d of g.devices) if (!groupOf.has(d)) groupOf.set(d, g.id);
+
   const pci = content('pci');
   const pciCtx = ctx('pci');
   const raw = pci === null ? [] : readPciBlocks(pciCtx, pci);
-  const kernelHasResetMethod = raw.some((f) => f.attrs.has('reset_method') || f.unreadable.has('reset_method'));
-  const functions = raw.flatMap((f) => toPatch(pciCtx, f, kernelHasResetMethod) ?? []);
+  const kernelHasResetMethod = raw.some((f) => f.values[RESET_METHOD] !== undefined || f.unreadable?.has('reset_method'));
+  const functions: FunctionPatch[] = [];
+  for (const f of raw) {
+    const patch = toPatch(pciCtx, f, kernelHasResetMethod, groupOf);
+    if (patch) functions.push(patch);
+  }
 
   const slotsText = content('pci-slots');
   const slots = slotsText === null ? [] : parseSlots(ctx('pci-slots'), slotsText, functions.map((f) => f.address));
   // Set only where a sysfs slot names the function (as lspci's "Physical Slot:"); elsewhere
-  // DMI may still know the slot, so sysfs says nothing.
+  // DMI may still know the slot, so sysfs says nothing. The first slot naming it counts.
+  const slotOf = new Map<string, string>();
+  for (const slot of slots) for (const d of slot.devices) if (!slotOf.has(d)) slotOf.set(d, slot.name);
   for (const f of functions) {
-    const slot = slots.find((s) => s.devices.includes(f.address));
-    if (slot) f.physicalSlot = slot.name;
+    const slot = slotOf.get(f.address);
+    if (slot !== undefined) f.physicalSlot = slot;
   }
+  issues.push(...groupsCtx.issues);
+  unreadable.push(...groupsCtx.unreadable);
 
-  const groupsText = content('iommu-groups');
   const unitsText = content('iommu-class');
   const acpiText = content('acpi-tables');
   const dmiText = content('dmi-id');
@@ -657,7 +827,7 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
   return {
     data: {
       functions,
-      groups: groupsText === null ? null : parseGroups(ctx('iommu-groups'), groupsText),
+      groups,
       rootBuses: rootBusesOf(raw.map((f) => f.realPath)),
       units: unitsText === null ? null : parseUnits(ctx('iommu-class'), unitsText),
       slots,

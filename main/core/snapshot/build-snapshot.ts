@@ -14,6 +14,7 @@ import {
 import { comparePciAddresses, parsePciAddress } from '../model/pci-address.ts';
 import type { FunctionPatch, SnapshotParts } from './parts.ts';
 import { linkDowngraded } from '../model/link.ts';
+import { pciAddressOf } from '../parsers/canonical-address.ts';
 import { summarizeDmesg } from '../parsers/dmesg.ts';
 
 /** Most direct first. */
@@ -55,7 +56,11 @@ function mergeFunctions(parts: SnapshotParts): Map<string, PciFunction> {
 
 function applyPatch(fn: PciFunction, patch: FunctionPatch): void {
   const target = fn as unknown as Record<string, unknown>;
-  for (const [key, value] of Object.entries(patch)) {
+  const source = patch as Record<string, unknown>;
+  // for…in rather than Object.entries: no [key, value] array per field of every patch.
+  for (const key in source) {
+    if (!Object.hasOwn(source, key)) continue;
+    const value = source[key];
     if (key === 'address' || value === undefined || value === null) continue;
     const k = key as keyof PciFunction;
     if (k === 'acs' && (value as PciFunction['acs']).state === 'unknown') continue;
@@ -65,15 +70,17 @@ function applyPatch(fn: PciFunction, patch: FunctionPatch): void {
 
 /** Fill in what the sources did not state but the topology implies. */
 function deriveTopology(devices: PciFunction[], rootBuses: Snapshot['rootBuses']): void {
+  // Each address is parsed once.
+  const addressOf = new Map(devices.map((d) => [d, pciAddressOf(d.address)]));
   const bridgeForBus = new Map<string, PciFunction>();
   for (const d of devices) {
-    const a = parsePciAddress(d.address);
+    const a = addressOf.get(d);
     if (a && d.secondaryBus !== null) bridgeForBus.set(`${a.domain}:${d.secondaryBus}`, d);
   }
   const rootBusKeys = new Set(rootBuses.map((r) => `${r.domain}:${r.bus}`));
   const slotMembers = new Map<string, PciFunction[]>();
   for (const d of devices) {
-    const a = parsePciAddress(d.address);
+    const a = addressOf.get(d);
     if (!a) continue;
     const slotKey = `${a.domain}:${a.bus}:${a.device}`;
     const members = slotMembers.get(slotKey) ?? [];
@@ -99,7 +106,7 @@ function deriveTopology(devices: PciFunction[], rootBuses: Snapshot['rootBuses']
         d.multifunction = false;
         continue;
       }
-      const fnNo = parsePciAddress(d.address)?.function ?? 0;
+      const fnNo = addressOf.get(d)?.function ?? 0;
       if (fnNo > 0 || functions.length > 1) d.multifunction = true;
       else if (d.multifunction === null && d.headerType !== null) d.multifunction = false;
     }

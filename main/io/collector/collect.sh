@@ -29,7 +29,8 @@
 #   @@ATLAS <nonce> END <name>.stderr rc=0
 #   @@ATLAS <nonce> DONE                     the very last line
 # A section runs in its own subshell with its own stderr capture, so one failing section cannot
-# corrupt another. Notes from the script itself go to the section's stderr as
+# corrupt another. The pci walk, the other sysfs walks and lspci run at the same time (see
+# atlas_main); the sections still come out whole and in the order below. Notes from the script itself go to the section's stderr as
 # `atlas: <kind>: <text>` (kind: missing, unreadable, skipped, fallback, note).
 #
 # Sections, in order (line formats of the sysfs walks are the script's own design):
@@ -40,13 +41,16 @@
 #                   A <attr> <first line>     vendor device subsystem_vendor subsystem_device class
 #                                             revision numa_node current_link_speed
 #                                             current_link_width max_link_speed max_link_width
-#                                             reset_method boot_vga sriov_totalvfs sriov_numvfs
-#                                             driver_override secondary_bus_number
-#                                             subordinate_bus_number (absent files: no line)
-#                   L <link> <real path>      driver iommu_group iommu physfn virtfn<N>
+#                                             reset_method sriov_totalvfs driver_override
+#                                             secondary_bus_number subordinate_bus_number boot_vga
+#                                             sriov_numvfs (absent files: no line; files that
+#                                             cannot exist are not looked for: see col_pci)
+#                   L <link> <real path>      driver physfn virtfn<N> (virtfn<N>: SR-IOV PFs only)
+#                 A function's IOMMU group is not repeated here: it is the group whose member
+#                 list names it (iommu-groups), the other half of the same kernel link.
 #   iommu-groups  per /sys/kernel/iommu_groups/<N>: `G <N>`, `A type <t>`, `A name <n>`,
 #                 `F reserved_regions` (the file was read) then `R <line>` per region,
-#                 `M <member name> <real path>`
+#                 `M <member name>` (a PCI member's real path is its `P` line)
 #   iommu-class   per /sys/class/iommu/<unit>: `U <unit> <real path>`,
 #                 `K intel-iommu|amd-iommu`, `A <dir>/<file> <value>`, `M <device name>`
 #   pci-slots     per /sys/bus/pci/slots/<name>: `S <name>`, `A <attr> <value>` for address
@@ -138,21 +142,38 @@ atlas_main() {
   printf '@@ATLAS %s BEGIN v1\n' "$NONCE"
 
   section meta col_meta
-  section pci col_pci
-  section iommu-groups col_iommu_groups
-  section iommu-class col_iommu_class
-  section pci-slots col_pci_slots
-  section acpi-tables col_acpi_tables
-  section dmi-id col_dmi_id
-  section cmdline copy_file "$PROC/cmdline" /proc/cmdline
-  section version copy_file "$PROC/version" /proc/version
-  section os-release col_os_release
-  section cpuinfo col_cpuinfo
-  section modules copy_file "$PROC/modules" /proc/modules
-  section kvm col_kvm
-  section vfio col_vfio
-  section hostusage col_hostusage
-  section lspci col_lspci
+  # The pci walk, the other sysfs walks and lspci (pciutils reading every function's config
+  # space) each take a good part of a second on a host with thousands of functions, so the three
+  # run side by side. This script writes no files: what runs in the background is framed as
+  # usual into a command substitution, and printed in its place once the foreground part is
+  # out: pci straight to the script's stdout (fd 3), then the other walks, then lspci. A
+  # substitution drops the final newline of its sections; printf puts it back.
+  _lspci=$(
+    section lspci col_lspci 3>&1 &
+    _walks=$(
+      {
+        section iommu-groups col_iommu_groups
+        section iommu-class col_iommu_class
+        section pci-slots col_pci_slots
+        section acpi-tables col_acpi_tables
+        section dmi-id col_dmi_id
+        section cmdline copy_file "$PROC/cmdline" /proc/cmdline
+        section version copy_file "$PROC/version" /proc/version
+        section os-release col_os_release
+        section cpuinfo col_cpuinfo
+        section modules copy_file "$PROC/modules" /proc/modules
+        section kvm col_kvm
+        section vfio col_vfio
+        section hostusage col_hostusage
+      } 3>&1 &
+      section pci col_pci >&3
+      wait
+    )
+    printf '%s\n' "$_walks" >&3
+    wait
+  )
+  printf '%s\n' "$_lspci"
+  unset _lspci
   section dmesg col_dmesg
 
   if [ -n "$SYSROOT" ]; then
@@ -280,49 +301,83 @@ col_meta() {
 
 # The per-device loop uses builtins only: `cd -P` resolves each symlink in this shell,
 # `read` reads each attribute. No command substitution, pipe or external command in it.
+# A function's lines are gathered in a variable and written with one printf: dash writes each
+# printf at once, and a write per line is a large part of the walk on thousands of functions.
 col_pci() {
   _base=$SYS/bus/pci/devices
   if [ ! -d "$_base" ]; then
     printf '! missing /sys/bus/pci/devices\n'
     return 0
   fi
+  # What a function's lines so far say: a PCIe function (current_link_speed read or unreadable),
+  # a bridge (secondary_bus_number), a VGA class (0x0300, or 0x0001 from before PCI 2.0), any
+  # class, an SR-IOV PF (sriov_totalvfs).
+  _pcie="${NL}A current_link_speed "
+  _pcie_unreadable="/current_link_speed$NL"
+  _bridge="${NL}A secondary_bus_number "
+  _bridge_unreadable="/secondary_bus_number$NL"
+  _vga="${NL}A class 0x0300"
+  _vga_old="${NL}A class 0x0001"
+  _class="${NL}A class "
+  _pf="${NL}A sriov_totalvfs "
+  _pf_unreadable="/sriov_totalvfs$NL"
   _count=0
   for _d in "$_base"/*; do
-    [ -e "$_d" ] || [ -L "$_d" ] || continue
+    [ -L "$_d" ] || [ -e "$_d" ] || continue
     _name=${_d##*/}
-    if ! cd -P -- "$_d" 2>/dev/null; then
+    if ! cd -P -- "$_d"; then
       printf '! dangling /sys/bus/pci/devices/%s\n' "$_name"
       continue
     fi
     _count=$((_count + 1))
     _real=$PWD
-    printf 'P %s %s\n' "$_name" "${_real#"$SYSROOT"}"
+    _path=${_real#"$SYSROOT"}
+    _out="P $_name $_path$NL"
     for _a in vendor device subsystem_vendor subsystem_device class revision numa_node \
       current_link_speed current_link_width max_link_speed max_link_width reset_method \
-      boot_vga sriov_totalvfs sriov_numvfs driver_override secondary_bus_number \
-      subordinate_bus_number; do
-      if [ -r "$_a" ]; then
-        _v=
-        IFS= read -r _v < "$_a"
-        printf 'A %s %s\n' "$_a" "$_v"
+      sriov_totalvfs driver_override secondary_bus_number subordinate_bus_number \
+      boot_vga sriov_numvfs; do
+      # No lookup where the file cannot be (drivers/pci/pci-sysfs.c, iov.c): the link attributes
+      # come as four (PCIe functions only), the bus numbers as two (bridges only), boot_vga for
+      # VGA classes only, sriov_numvfs beside sriov_totalvfs (SR-IOV PFs only).
+      case $_a in
+        current_link_width) case $_out in *"$_pcie"*) ;; *"$_pcie_unreadable"*) ;; *) continue ;; esac ;;
+        max_link_speed) case $_out in *"$_pcie"*) ;; *"$_pcie_unreadable"*) ;; *) continue ;; esac ;;
+        max_link_width) case $_out in *"$_pcie"*) ;; *"$_pcie_unreadable"*) ;; *) continue ;; esac ;;
+        subordinate_bus_number) case $_out in *"$_bridge"*) ;; *"$_bridge_unreadable"*) ;; *) continue ;; esac ;;
+        boot_vga) case $_out in *"$_vga"*) ;; *"$_vga_old"*) ;; *"$_class"*) continue ;; esac ;;
+        sriov_numvfs) case $_out in *"$_pf"*) ;; *"$_pf_unreadable"*) ;; *) continue ;; esac ;;
+      esac
+      # A newline is never a value (read stops at one): still there, the file could not be opened.
+      _v=$NL
+      IFS= read -r _v < "$_a"
+      if [ "$_v" != "$NL" ]; then
+        _out="${_out}A $_a $_v$NL"
       elif [ -e "$_a" ]; then
-        printf '! unreadable %s/%s\n' "${_real#"$SYSROOT"}" "$_a"
+        _out="$_out! unreadable $_path/$_a$NL"
       fi
     done
-    for _l in driver iommu_group iommu physfn virtfn*; do
-      [ -L "$_l" ] || continue
-      if cd -P -- "$_l" 2>/dev/null; then
-        printf 'L %s %s\n' "$_l" "${PWD#"$SYSROOT"}"
-        cd -P -- "$_real" 2>/dev/null || break
+    # Links by absolute path: the shell never has to come back into the function's directory.
+    # The group (iommu_group) is the iommu-groups section's member list, the kernel's other
+    # link to the same group (iommu_group_add_device); virtfnN exist for SR-IOV PFs only.
+    set -- driver physfn
+    case $_out in *"$_pf"*) set -- driver physfn "$_real"/virtfn* ;; *"$_pf_unreadable"*) set -- driver physfn "$_real"/virtfn* ;; esac
+    for _l in "$@"; do
+      _l=${_l##*/}
+      [ -L "$_real/$_l" ] || continue
+      if cd -P -- "$_real/$_l"; then
+        _out="${_out}L $_l ${PWD#"$SYSROOT"}$NL"
       else
-        printf '! dangling %s/%s\n' "${_real#"$SYSROOT"}" "$_l"
+        _out="$_out! dangling $_path/$_l$NL"
       fi
     done
-  done
+    printf '%s' "$_out"
+  done 2>/dev/null
   [ "$_count" -gt 0 ] || printf '! empty /sys/bus/pci/devices\n'
   cd /
 }
 
+# A member's real path is its `P` line in the pci section: here only its name.
 col_iommu_groups() {
   _base=$SYS/kernel/iommu_groups
   if [ ! -d "$_base" ]; then
@@ -333,27 +388,34 @@ col_iommu_groups() {
   for _g in "$_base"/*; do
     [ -d "$_g" ] || continue
     _count=$((_count + 1))
-    printf 'G %s\n' "${_g##*/}"
-    cd -P -- "$_g" 2>/dev/null || continue
-    attr type type
-    attr name name
-    if [ -r reserved_regions ]; then
-      printf 'F reserved_regions\n'
-      while IFS= read -r _l || [ -n "$_l" ]; do
-        printf 'R %s\n' "$_l"
-      done < reserved_regions
-    elif [ -e reserved_regions ]; then
-      printf '! unreadable /sys/kernel/iommu_groups/%s/reserved_regions\n' "${_g##*/}"
+    _out="G ${_g##*/}$NL"
+    if ! cd -P -- "$_g"; then
+      printf '%s' "$_out"
+      continue
     fi
-    for _m in "$_g"/devices/*; do
-      [ -e "$_m" ] || [ -L "$_m" ] || continue
-      if cd -P -- "$_m" 2>/dev/null; then
-        printf 'M %s %s\n' "${_m##*/}" "${PWD#"$SYSROOT"}"
-      else
-        printf 'M %s\n' "${_m##*/}"
+    for _a in type name; do
+      if [ -r "$_a" ]; then
+        _v=
+        IFS= read -r _v < "$_a"
+        _out="${_out}A $_a $_v$NL"
+      elif [ -e "$_a" ]; then
+        _out="$_out! unreadable /sys/kernel/iommu_groups/${_g##*/}/$_a$NL"
       fi
     done
-  done
+    if [ -r reserved_regions ]; then
+      _out="${_out}F reserved_regions$NL"
+      while IFS= read -r _l || [ -n "$_l" ]; do
+        _out="${_out}R $_l$NL"
+      done < reserved_regions
+    elif [ -e reserved_regions ]; then
+      _out="$_out! unreadable /sys/kernel/iommu_groups/${_g##*/}/reserved_regions$NL"
+    fi
+    for _m in devices/*; do
+      [ -L "$_m" ] || [ -e "$_m" ] || continue
+      _out="${_out}M ${_m##*/}$NL"
+    done
+    printf '%s' "$_out"
+  done 2>/dev/null
   [ "$_count" -gt 0 ] || printf '! empty /sys/kernel/iommu_groups\n'
   cd /
 }

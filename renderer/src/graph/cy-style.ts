@@ -10,7 +10,7 @@ import { LAYOUT } from '../../../main/core/graph/layout.ts';
 import type { Palette } from './palette.ts';
 
 export function graphStyle(p: Palette): StylesheetJson {
-  const kinds = Object.entries(LAYOUT.heights) as [NodeKind, number][];
+  const kinds = Object.keys(LAYOUT.heights) as NodeKind[];
   const verdicts = Object.entries(p.verdicts) as [VerdictClass, Palette['verdicts'][VerdictClass]][];
   return [
     {
@@ -25,7 +25,7 @@ export function graphStyle(p: Palette): StylesheetJson {
         'overlay-opacity': 0,
       },
     },
-    ...kinds.filter(([kind]) => kind !== 'function').map(([kind, height]) => ({ selector: `node.${kind}`, style: { height } })),
+    ...kinds.filter((kind) => kind !== 'function').map((kind) => ({ selector: `node.${kind}`, style: { width: LAYOUT.widths[kind], height: LAYOUT.heights[kind] } })),
     ...verdicts.map(([verdict, c]) => ({ selector: `node.v-${verdict}`, style: { 'background-color': c.fill, 'border-color': c.stroke } })),
     { selector: 'node.host, node.root-complex, node.bus', style: { 'border-color': p.muted, 'border-width': 2 } },
     { selector: 'node.bus, node.vf-summary', style: { 'border-style': 'dashed' } },

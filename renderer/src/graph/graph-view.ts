@@ -3,9 +3,10 @@
  * pan and zoom) with preset positions from layoutTopology, and two canvases of our own in the
  * same viewport for the group boxes and edges (below) and the node text and icons (above).
  */
-import cytoscape, { type Core, type ElementDefinition } from 'cytoscape';
+import cytoscape, { type Core } from 'cytoscape';
 import type { TopologyElements } from '../../../main/core/graph/elements.ts';
 import type { TopologyLayout } from '../../../main/core/graph/layout.ts';
+import { cytoscapeNodes } from './cy-elements.ts';
 import { graphStyle } from './cy-style.ts';
 import { ICONS, type IconName } from './icons.ts';
 import { drawOverlay, drawUnderlay, TextFitter, type Marks, type Viewport } from './layers.ts';
@@ -27,6 +28,8 @@ export interface GraphStats {
   edges: number;
   /** PCI functions the drawn nodes stand for. */
   functions: number;
+  /** IOMMU groups drawn: those with a box and those inside a VF summary. */
+  groups: number;
 }
 
 /**
@@ -34,6 +37,11 @@ export interface GraphStats {
  * strict `style-src 'self'` refuses it, so the view provides the id (the rule it would add,
  * `position: relative` on the container, is in the app's stylesheet).
  */
+/** The smallest zoom at which node text is comfortable to read (11 px type at ~8 px). */
+const READABLE_ZOOM = 0.75;
+/** Zoom used to bring a selected node into view. */
+const FOCUS_ZOOM = 0.9;
+
 const CYTOSCAPE_STYLESHEET_ID = '__________cytoscape_stylesheet';
 
 const iconName = (sn: SceneNode): IconName => {
@@ -56,15 +64,16 @@ function loadIcons(onLoad: () => void): Map<string, HTMLImageElement> {
 
 export class GraphView {
   private readonly cy: Core;
+  private readonly cyContainer: HTMLDivElement;
   private readonly under: HTMLCanvasElement;
   private readonly over: HTMLCanvasElement;
   private readonly icons: Map<string, HTMLImageElement>;
   private readonly resizeObserver: ResizeObserver;
   private palette: Palette;
-  private scene: Scene | null = null;
+  private current: Scene | null = null;
   private fitter = new TextFitter();
   private marks: Marks = { path: new Set(), context: new Set(), box: null };
-  private frame = 0;
+  private pendingFrame = 0;
 
   constructor(private readonly root: HTMLElement, palette: Palette, private readonly events: GraphViewEvents) {
     this.palette = palette;
@@ -75,33 +84,22 @@ export class GraphView {
     }
     this.under = document.createElement('canvas');
     this.under.className = 'graph-layer graph-under';
-    const cyContainer = document.createElement('div');
-    cyContainer.className = 'graph-cy';
+    this.cyContainer = document.createElement('div');
+    this.cyContainer.className = 'graph-cy';
     this.over = document.createElement('canvas');
     this.over.className = 'graph-layer graph-over';
-    root.append(this.under, cyContainer, this.over);
-
-    this.cy = cytoscape({
-      container: cyContainer,
-      style: graphStyle(palette),
-      autoungrabify: true,
-      boxSelectionEnabled: false,
-      selectionType: 'single',
-      minZoom: 0.02,
-      maxZoom: 3,
-    });
+    root.append(this.under, this.cyContainer, this.over);
+    this.cy = this.createCytoscape();
     this.icons = loadIcons(() => this.redraw());
-    this.cy.on('viewport', () => this.redraw());
-    this.cy.on('tap', (e) => {
-      if (e.target === this.cy) {
-        const box = this.boxAt(e.position.x, e.position.y);
-        if (box) this.events.onSelectBox(box);
-        else this.events.onSelect(null);
-      } else if (e.target.isNode()) this.events.onSelect(e.target.id());
-    });
-    this.cy.on('dbltap', 'node', (e) => this.events.onActivate(e.target.id()));
-    this.cy.on('mouseover', 'node', () => cyContainer.classList.add('pointing'));
-    this.cy.on('mouseout', 'node', () => cyContainer.classList.remove('pointing'));
+    // The wheel scrolls the drawing (a tall tree reads top to bottom); with Ctrl (or a trackpad
+    // pinch, which arrives as Ctrl+wheel) it zooms, as Cytoscape does by itself.
+    root.addEventListener('wheel', (e) => {
+      if (e.ctrlKey || e.metaKey) return;
+      e.preventDefault();
+      e.stopPropagation();
+      const scale = e.deltaMode === WheelEvent.DOM_DELTA_LINE ? 16 : 1;
+      this.cy.panBy({ x: -(e.shiftKey && e.deltaX === 0 ? e.deltaY : e.deltaX) * scale, y: -(e.shiftKey ? 0 : e.deltaY) * scale });
+    }, { capture: true, passive: false });
     this.resizeObserver = new ResizeObserver(() => {
       this.cy.resize();
       this.redraw();
@@ -109,28 +107,53 @@ export class GraphView {
     this.resizeObserver.observe(root);
   }
 
+  private createCytoscape(): Core {
+    const cy = cytoscape({
+      container: this.cyContainer,
+      style: graphStyle(this.palette),
+      autoungrabify: true,
+      boxSelectionEnabled: false,
+      selectionType: 'single',
+      minZoom: 0.005,
+      maxZoom: 3,
+    });
+    cy.on('viewport', () => this.redraw());
+    cy.on('tap', (e) => {
+      if (e.target === cy) {
+        const box = this.boxAt(e.position.x, e.position.y);
+        if (box) this.events.onSelectBox(box);
+        else this.events.onSelect(null);
+      } else if (e.target.isNode()) this.events.onSelect(e.target.id());
+    });
+    cy.on('dbltap', 'node', (e) => this.events.onActivate(e.target.id()));
+    cy.on('mouseover', 'node', () => this.cyContainer.classList.add('pointing'));
+    cy.on('mouseout', 'node', () => this.cyContainer.classList.remove('pointing'));
+    return cy;
+  }
+
   /**
-   * Shows a graph. `fit`: frame the whole graph (a new snapshot or a new search), else keep
-   * the viewport (VFs expanded, analysis arrived).
+   * Shows a graph. `fit`: frame it for reading (a new snapshot or a new search), else keep the
+   * viewport (VFs expanded, analysis arrived).
    */
   setGraph(elements: TopologyElements, layout: TopologyLayout, options: { fit: boolean; context?: ReadonlySet<string> }): void {
-    this.scene = buildScene(elements, layout);
+    this.current = buildScene(elements, layout);
     this.fitter = new TextFitter();
     this.marks = { ...this.marks, context: options.context ?? new Set() };
-    const defs: ElementDefinition[] = this.scene.nodes.map(({ node, place }) => ({
-      group: 'nodes',
-      data: { id: node.id },
-      position: { x: place.x, y: place.y },
-      classes: [node.kind, `v-${node.verdict ?? 'none'}`, node.vfCount > 0 ? 'pf' : '', options.context?.has(node.id) ? 'context' : ''].filter(Boolean).join(' '),
-    }));
     const selected = this.cy.$('node:selected').map((n) => n.id());
+    const viewport = { zoom: this.cy.zoom(), pan: this.cy.pan() };
     this.cy.batch(() => {
       this.cy.elements().remove();
-      this.cy.add(defs);
+      this.cy.add(cytoscapeNodes(this.current!, this.marks.context));
       for (const id of selected) this.cy.getElementById(id).select();
     });
-    if (options.fit) this.fit();
+    if (options.fit) this.frame();
+    else this.cy.viewport(viewport);
     this.redraw();
+  }
+
+  /** What is drawn (positions included), for keyboard navigation. */
+  get scene(): Scene | null {
+    return this.current;
   }
 
   setPalette(palette: Palette): void {
@@ -169,9 +192,9 @@ export class GraphView {
 
   /** Pans so the node is in view (with a margin), without changing the zoom unless it is tiny. */
   reveal(id: string): void {
-    const sn = this.scene?.byId.get(id);
+    const sn = this.current?.byId.get(id);
     if (!sn) return;
-    const zoom = Math.max(this.cy.zoom(), 0.6);
+    const zoom = Math.max(this.cy.zoom(), FOCUS_ZOOM);
     const pan = this.cy.pan();
     const w = this.cy.width();
     const h = this.cy.height();
@@ -182,15 +205,42 @@ export class GraphView {
     this.cy.viewport({ zoom, pan: { x: w / 2 - sn.place.x * zoom, y: h / 2 - sn.place.y * zoom } });
   }
 
-  /** Frames the whole graph, never zooming in past 1:1. */
-  fit(): void {
-    if (!this.scene) return;
+  /**
+   * Frames the graph for reading: all of it when it is still readable so (zoom ≥ READABLE_ZOOM),
+   * else at a readable zoom from the root complexes on (the devices are what a person came
+   * for; the host is a pan away), centred on the middle of the tree.
+   */
+  frame(): void {
+    if (!this.current) return;
     const w = this.cy.width();
     const h = this.cy.height();
     const pad = 24;
-    const zoom = Math.min(1, (w - 2 * pad) / Math.max(1, this.scene.width), (h - 2 * pad) / Math.max(1, this.scene.height));
-    const z = Math.max(zoom, this.cy.minZoom());
-    this.cy.viewport({ zoom: z, pan: { x: (w - this.scene.width * z) / 2, y: Math.max(pad, (h - this.scene.height * z) / 2) } });
+    const { width, height } = this.current;
+    const whole = Math.min(1, (w - 2 * pad) / Math.max(1, width), (h - 2 * pad) / Math.max(1, height));
+    if (whole >= READABLE_ZOOM) {
+      this.cy.viewport({ zoom: whole, pan: { x: (w - width * whole) / 2, y: (h - height * whole) / 2 } });
+      return;
+    }
+    const zoom = READABLE_ZOOM;
+    let left = 0;
+    if (width * zoom > w - 2 * pad) {
+      for (const { node, place } of this.current.nodes) {
+        if (node.kind === 'root-complex') left = Math.max(left, place.x - place.width / 2 - 12);
+      }
+    }
+    const x = width * zoom <= w - 2 * pad ? (w - width * zoom) / 2 : pad - left * zoom;
+    this.cy.viewport({ zoom, pan: { x, y: h / 2 - (height / 2) * zoom } });
+  }
+
+  /** Everything in view, however small. */
+  fit(): void {
+    if (!this.current) return;
+    const w = this.cy.width();
+    const h = this.cy.height();
+    const pad = 24;
+    const { width, height } = this.current;
+    const zoom = Math.max(this.cy.minZoom(), Math.min(1, (w - 2 * pad) / Math.max(1, width), (h - 2 * pad) / Math.max(1, height)));
+    this.cy.viewport({ zoom, pan: { x: (w - width * zoom) / 2, y: (h - height * zoom) / 2 } });
   }
 
   zoomBy(factor: number): void {
@@ -199,11 +249,15 @@ export class GraphView {
   }
 
   stats(): GraphStats {
-    const scene = this.scene;
-    if (!scene) return { nodes: 0, boxes: 0, edges: 0, functions: 0 };
+    const scene = this.current;
+    if (!scene) return { nodes: 0, boxes: 0, edges: 0, functions: 0, groups: 0 };
     let functions = 0;
-    for (const sn of scene.nodes) functions += sn.node.addresses.length;
-    return { nodes: this.cy.nodes().length, boxes: scene.boxes.length, edges: scene.edges.length, functions };
+    const groups = new Set(scene.boxes.map((b) => b.box.group));
+    for (const sn of scene.nodes) {
+      functions += sn.node.addresses.length;
+      if (sn.node.kind === 'vf-summary') for (const g of sn.node.groups) groups.add(g);
+    }
+    return { nodes: this.cy.nodes().length, boxes: scene.boxes.length, edges: scene.edges.length, functions, groups: groups.size };
   }
 
   /** Where a node is on screen (CSS pixels, relative to the view), or null. */
@@ -215,29 +269,29 @@ export class GraphView {
   }
 
   destroy(): void {
-    cancelAnimationFrame(this.frame);
+    cancelAnimationFrame(this.pendingFrame);
     this.resizeObserver.disconnect();
     this.cy.destroy();
     this.root.replaceChildren();
   }
 
   private boxAt(x: number, y: number): string | null {
-    for (const { box, rect } of this.scene?.boxes ?? []) {
+    for (const { box, rect } of this.current?.boxes ?? []) {
       if (x >= rect.x1 && x <= rect.x2 && y >= rect.y1 && y <= rect.y2) return box.id;
     }
     return null;
   }
 
   private redraw(): void {
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
+    if (this.pendingFrame) return;
+    this.pendingFrame = requestAnimationFrame(() => {
+      this.pendingFrame = 0;
       this.draw();
     });
   }
 
   private draw(): void {
-    const scene = this.scene;
+    const scene = this.current;
     const rect = this.root.getBoundingClientRect();
     const dpr = window.devicePixelRatio || 1;
     for (const canvas of [this.under, this.over]) {

@@ -7,6 +7,7 @@
  */
 import type { VerdictClass } from '../../../main/core/graph/elements.ts';
 import { LAYOUT } from '../../../main/core/graph/layout.ts';
+import { clip, SUBTITLE_CHARS, TITLE_CHARS } from './cy-elements.ts';
 import type { Palette } from './palette.ts';
 import type { Scene, SceneNode } from './scene.ts';
 
@@ -29,9 +30,10 @@ export interface Marks {
   box: string | null;
 }
 
-export const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
+const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans", sans-serif';
 const TITLE_FONT = `600 11px ${FONT_FAMILY}`;
 const SUBTITLE_FONT = `10px ${FONT_FAMILY}`;
+const TAG_FONT = `600 9px ${FONT_FAMILY}`;
 const BOX_FONT = `10px ${FONT_FAMILY}`;
 const BOX_FONT_SHARED = `600 10px ${FONT_FAMILY}`;
 const LINK_FONT = `9px ${FONT_FAMILY}`;
@@ -39,8 +41,8 @@ const LINK_FONT_DOWNGRADED = `700 9px ${FONT_FAMILY}`;
 
 /** Below this zoom, text would be under ~5 px tall: it is not drawn. */
 const TEXT_ZOOM = 0.42;
-const ICON_SIZE = 20;
-const TEXT_LEFT = 40;
+const ICON = { x: 14, size: 22 };
+const TEXT_LEFT = 44;
 
 interface View {
   x1: number;
@@ -127,33 +129,47 @@ export function drawUnderlay(ctx: CanvasRenderingContext2D, scene: Scene, vp: Vi
   }
 }
 
-/** Text fitted to a width, with an ellipsis; cached per node since the model font never changes. */
+/**
+ * A node's two lines, clipped as nodeLabel clips them and, should wide glyphs still overflow,
+ * shortened to the width; cached per node since the model font never changes.
+ */
 export class TextFitter {
-  private readonly cache = new Map<string, { title: string; subtitle: string }>();
-  fit(ctx: CanvasRenderingContext2D, sn: SceneNode): { title: string; subtitle: string } {
+  private readonly cache = new Map<string, FittedText>();
+  fit(ctx: CanvasRenderingContext2D, sn: SceneNode): FittedText {
     const hit = this.cache.get(sn.node.id);
     if (hit) return hit;
     const width = sn.place.width - TEXT_LEFT - 8;
     ctx.font = TITLE_FONT;
-    const title = ellipsis(ctx, sn.node.title, width);
+    const title = ellipsis(ctx, clip(sn.node.title, TITLE_CHARS), width);
+    // The class, as a word at the end of the second line ("NVMe"), next to the icon's picture of it.
+    const tag = sn.node.kind === 'function' || sn.node.kind === 'vf-summary' ? sn.node.classLabel ?? '' : '';
+    ctx.font = TAG_FONT;
+    const tagWidth = tag === '' ? 0 : ctx.measureText(tag).width + 6;
     ctx.font = SUBTITLE_FONT;
-    const subtitle = ellipsis(ctx, sn.node.subtitle, width);
-    const fitted = { title, subtitle };
+    const subtitle = ellipsis(ctx, clip(sn.node.subtitle, SUBTITLE_CHARS), width - tagWidth);
+    const fitted = { title, subtitle, tag };
     this.cache.set(sn.node.id, fitted);
     return fitted;
   }
 }
 
+interface FittedText {
+  title: string;
+  subtitle: string;
+  tag: string;
+}
+
 function ellipsis(ctx: CanvasRenderingContext2D, text: string, width: number): string {
   if (ctx.measureText(text).width <= width) return text;
+  const base = text.endsWith('…') ? text.slice(0, -1) : text;
   let lo = 0;
-  let hi = text.length;
+  let hi = base.length;
   while (lo < hi) {
     const mid = (lo + hi + 1) >> 1;
-    if (ctx.measureText(`${text.slice(0, mid)}…`).width <= width) lo = mid;
+    if (ctx.measureText(`${base.slice(0, mid)}…`).width <= width) lo = mid;
     else hi = mid - 1;
   }
-  return `${text.slice(0, lo).trimEnd()}…`;
+  return `${base.slice(0, lo).trimEnd()}…`;
 }
 
 export function drawOverlay(
@@ -178,14 +194,20 @@ export function drawOverlay(
       ctx.fill();
     }
     const icon = icons.get(iconOf(sn));
-    if (icon?.complete && icon.naturalWidth > 0) ctx.drawImage(icon, left + 13, place.y - ICON_SIZE / 2, ICON_SIZE, ICON_SIZE);
-    const { title, subtitle } = fitter.fit(ctx, sn);
+    if (icon?.complete && icon.naturalWidth > 0) ctx.drawImage(icon, left + ICON.x, place.y - ICON.size / 2, ICON.size, ICON.size);
+    const { title, subtitle, tag } = fitter.fit(ctx, sn);
     ctx.font = TITLE_FONT;
     ctx.fillStyle = p.text;
     ctx.fillText(title, left + TEXT_LEFT, place.y - 7);
     ctx.font = SUBTITLE_FONT;
     ctx.fillStyle = p.muted;
     ctx.fillText(subtitle, left + TEXT_LEFT, place.y + 8);
+    if (tag !== '') {
+      ctx.font = TAG_FONT;
+      ctx.textAlign = 'right';
+      ctx.fillText(tag, left + place.width - 8, place.y + 8);
+      ctx.textAlign = 'left';
+    }
   }
   ctx.globalAlpha = 1;
 }

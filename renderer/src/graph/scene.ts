@@ -95,15 +95,11 @@ export function narrowElements(elements: TopologyElements, keep: ReadonlySet<str
   return { elements: { ...elements, nodes, boxes, edges }, context };
 }
 
-/** Node ids from the selected one up to the host. */
-export function pathToRoot(elements: TopologyElements | Scene, id: string): string[] {
-  const parentOf = 'byId' in elements
-    ? (x: string) => elements.byId.get(x)?.node.parent ?? null
-    : ((map) => (x: string) => map.get(x) ?? null)(new Map(elements.nodes.map((n) => [n.id, n.parent])));
+/** Node ids from `id` up to the host. */
+export function pathToRoot(scene: Scene, id: string): string[] {
   const path: string[] = [];
-  const seen = new Set<string>();
-  for (let cur: string | null = id; cur !== null && !seen.has(cur); cur = parentOf(cur)) {
-    seen.add(cur);
+  for (let cur: string | null = id; cur !== null && !path.includes(cur); cur = scene.byId.get(cur)?.node.parent ?? null) {
+    if (!scene.byId.has(cur)) break;
     path.push(cur);
   }
   return path;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeSnapshot } from '../../../main/core/analysis/analyze.ts';
 import { DeviceIndex } from '../../../main/core/analysis/device-index.ts';
-import { CARD_TEMPLATES, predictCardInSlot } from '../../../main/core/analysis/predictor/index.ts';
+import { CARD_TEMPLATES, predictCardInSlot, shortAddress } from '../../../main/core/analysis/predictor/index.ts';
 import { analyzeSlots, SLOT_CARD_TEMPLATES } from '../../../main/core/analysis/slots.ts';
 import type { Slot, Snapshot } from '../../../main/core/model/snapshot.ts';
 import { lab, realworld } from './load-fixture.ts';
@@ -117,6 +117,40 @@ describe('lab slots (QEMU PCIe slot capabilities)', () => {
         const whole = predictCardInSlot(s, slot.rootPort!, CARD_TEMPLATES.find((t) => t.id === id)!).cardFunctions[0]!;
         const mine = slot.predictions.find((p) => p.card === id)!;
         expect([mine.group, mine.newGroup, mine.joinsExistingGroup], `${slot.rootPort} ${id}`).toEqual([whole.group, whole.newGroup, whole.joinsExistingGroup]);
+      }
+    }
+  });
+
+  it('two PCI segments with their kernel log lines: reasons, uncertainties and notes equal the whole snapshot\'s', async () => {
+    // Each segment reads only its own devices' log lines (slots.ts segmentLog); the answers must not
+    // change. Without copied lines segment 0001 has no "Adding to iommu group" line of its own,
+    // while on AMD the predictor notes the absence of any such line in the whole log.
+    for (const [topology, copyLog] of [['mixed', true], ['amd', true], ['amd', false], ['rootports', true]] as const) {
+      const s = await lab(topology);
+      const copy = (a: string) => `0001${a.slice(4)}`;
+      const offset = Math.max(...s.groups.map((g) => g.id)) + 1;
+      s.devices.push(...s.devices.map((d) => ({
+        ...d, address: copy(d.address), parent: d.parent && copy(d.parent), physfn: d.physfn && copy(d.physfn),
+        iommuGroup: d.iommuGroup === null ? null : d.iommuGroup + offset,
+      })));
+      s.groups.push(...s.groups.map((g) => ({ ...g, id: g.id + offset, devices: g.devices.map(copy) })));
+      const devicesLines = s.iommu.dmesg.filter((e) => e.device !== null && e.device.startsWith('0000:'));
+      expect(devicesLines.length, topology).toBeGreaterThan(0);
+      if (copyLog) s.iommu.dmesg.push(...devicesLines.map((e) => ({ ...e, device: copy(e.device!), text: e.text.replaceAll('0000:', '0001:') })));
+      s.slots = portSlots(s);
+      const slots = analyzeSlots(s, new DeviceIndex(s.devices));
+      expect(slots.some((x) => x.rootPort!.startsWith('0001:')), topology).toBe(true);
+      for (const slot of slots) {
+        const notes = new Set<string>();
+        for (const id of SLOT_CARD_TEMPLATES) {
+          const whole = predictCardInSlot(s, slot.rootPort!, CARD_TEMPLATES.find((t) => t.id === id)!);
+          for (const n of whole.notes) notes.add(n);
+          if (whole.removed.length > 0) notes.add(`The card replaces what is in the slot today: ${whole.removed.map(shortAddress).join(', ')}.`);
+          const mine = slot.predictions.find((p) => p.card === id)!;
+          expect([mine.reason, mine.uncertain], `${topology} ${slot.rootPort} ${id}`)
+            .toEqual([whole.cardFunctions[0]!.reason, whole.uncertain.map((u) => `${shortAddress(u.device)}: ${u.what}`)]);
+        }
+        expect(slot.notes, `${topology} ${slot.rootPort}`).toEqual([...notes]);
       }
     }
   });

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import {
   acsFlagNames, buildLink, lspciSpeedToSysfs, parseAcsWords, parseExpressCapability, parseLspciHeader,
 } from '../../../main/core/parsers/lspci-common.ts';
-import { decodeConfigSpace, parseHexDumpLine } from '../../../main/core/parsers/lspci-config-space.ts';
+import { decodeConfigSpace, parseHexDumpLine, readHexDumpLine } from '../../../main/core/parsers/lspci-config-space.ts';
 import { readFixture } from './lspci-fixtures.ts';
 
 describe('lspci helpers', () => {
@@ -74,6 +74,30 @@ describe('lspci helpers', () => {
       vendorId: '1b36', deviceId: '000c', revision: '00', progIf: '00', classCode: '0604', headerType: 1, multifunction: false,
       secondaryBus: 1, subordinateBus: 1,
     });
+  });
+
+  it('reading a dump line in place (readHexDumpLine) agrees with parseHexDumpLine wherever it accepts one', () => {
+    const read = (line: string) => {
+      const bytes = new Uint8Array(16);
+      const at = { offset: -1 };
+      const count = readHexDumpLine(line, 0, line.length, bytes, at);
+      return count === 0 ? null : { offset: at.offset, bytes: [...bytes.subarray(0, count)] };
+    };
+    // Every line of a real 4096-byte dump.
+    const dump = readFixture('lab/mixed/lspci-n-D-xxxx.txt').split('\n').filter((l) => /^[0-9a-f]{2,3}: /.test(l));
+    expect(dump.length).toBeGreaterThan(1000);
+    for (const line of dump) expect(read(line)).toEqual(parseHexDumpLine(line));
+    expect(read('ff0: 00 00')).toEqual({ offset: 0xff0, bytes: [0, 0] });
+    for (const line of ['00: 86 80 zz', '07: 00', '00:00.0 Host bridge', '00: 86 80 c0 29 03 01 00 00 00 00 00 06 00 00 00 00 11', '1000: 00', '0: 86']) {
+      expect(read(line), line).toBeNull();
+    }
+    // Mutated lines: whatever it accepts, parseHexDumpLine reads the same (the rest is left to it).
+    fc.assert(fc.property(fc.constantFrom(...dump), fc.nat(), fc.integer({ min: 0, max: 0x7f }), fc.nat({ max: 60 }), (line, at, c, cut) => {
+      const i = at % line.length;
+      const mutated = (line.slice(0, i) + String.fromCharCode(c) + line.slice(i + 1)).slice(0, Math.max(1, line.length - cut));
+      const mine = read(mutated);
+      if (mine) expect(mine).toEqual(parseHexDumpLine(mutated));
+    }), { numRuns: 5000 });
   });
 
   it('the header parser never throws', () => {

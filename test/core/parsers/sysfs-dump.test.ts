@@ -222,6 +222,26 @@ describe('function attributes', () => {
 });
 
 describe('groups, units, tables, DMI', () => {
+  it('a function\'s group is the group whose member list names it; its own iommu_group link (older output) wins', () => {
+    const { data, issues } = parseSysfsSections(sections({
+      pci: [
+        pciBlock('0000:00:02.0', '/sys/devices/pci0000:00/0000:00:02.0', { class: '0x030000' }),
+        pciBlock('0000:00:03.0', '/sys/devices/pci0000:00/0000:00:03.0', { class: '0x020000' }, { iommu_group: '/sys/kernel/iommu_groups/9' }),
+        pciBlock('0000:00:04.0', '/sys/devices/pci0000:00/0000:00:04.0', { class: '0x010802' }),
+        pciBlock('0000:00:01.0', '/sys/devices/pci0000:00/0000:00:01.0', { class: '0x080600' }),
+      ].join('\n'),
+      'iommu-groups': ['G 3', 'A type DMA', 'M 0000:00:02.0', 'G 4', 'M 0000:00:03.0', 'M 0000:00:04.0'].join('\n'),
+    }));
+    expect(issues).toEqual([]);
+    // 00:03.0's link says 9 (the kernel never disagrees with itself; here the link is what counts).
+    expect(data.functions.map((f) => [f.address, f.iommuGroup])).toEqual([
+      ['0000:00:02.0', 3], ['0000:00:03.0', 9], ['0000:00:04.0', 4], ['0000:00:01.0', null],
+    ]);
+    // Without the groups section nothing names a group.
+    const alone = parseSysfsSections(sections({ pci: pciBlock('0000:00:02.0', '/sys/devices/pci0000:00/0000:00:02.0', { class: '0x030000' }) }));
+    expect(alone.data.functions[0]!.iommuGroup).toBeNull();
+  });
+
   it('separates non-PCI group members and reads reserved regions only when the file was read', () => {
     const { data } = parseSysfsSections(sections({
       'iommu-groups': [

@@ -135,10 +135,11 @@ describe('cost: no process per device', () => {
       const lines = readFileSync(log, 'utf8').split('\n');
       // strace must really have traced the run (it needs ptrace); an empty log proves nothing.
       expect(lines.some((l) => l.includes('execve(')), `strace log empty; stderr: ${r.stderr.slice(0, 300)}`).toBe(true);
+      // strace pads the pid column ("%-5d "): a pid below 10000 is followed by two spaces.
       return {
-        execve: lines.filter((l) => /^\d+ execve\("/.test(l)).length,
-        spawned: lines.filter((l) => /^\d+ (clone3?|v?fork)\(/.test(l)).length,
-        programs: lines.flatMap((l) => /^\d+ execve\("([^"]+)"/.exec(l)?.[1] ?? []),
+        execve: lines.filter((l) => /^\d+ +execve\("/.test(l)).length,
+        spawned: lines.filter((l) => /^\d+ +(clone3?|v?fork)\(/.test(l)).length,
+        programs: lines.flatMap((l) => /^\d+ +execve\("([^"]+)"/.exec(l)?.[1] ?? []),
       };
     };
     const small = count('flat');

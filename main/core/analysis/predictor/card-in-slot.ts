@@ -7,6 +7,7 @@
  */
 import { emptyPciFunction, type PciFunction, type Snapshot } from '../../model/snapshot.ts';
 import { formatPciAddress, normalizePciAddress, parsePciAddress } from '../../model/pci-address.ts';
+import { pciAddressOf } from '../../parsers/canonical-address.ts';
 import { ACS } from './acs-bits.ts';
 import { compareGroups } from './compare-groups.ts';
 import { kernelGroupOf, predictGroups } from './predict-groups.ts';
@@ -177,13 +178,26 @@ function buildCard(card: CardModel, port: PciFunction, secondary: number, usedBu
 export function predictCardInSlot(
   snapshot: Snapshot, portAddress: string, card: CardModel, options: Pick<PredictOptions, 'cmdline'> = {},
 ): CardPrediction {
+  return predictCardsInSlot(snapshot, portAddress, [card], options)[0]!;
+}
+
+/**
+ * predictCardInSlot for several cards in the same slot, in order, each answer the one
+ * predictCardInSlot gives; it stops after the first card with a problem. What does not depend
+ * on the card (the port's subtree, the bus numbers in use, the prediction for today's devices)
+ * is worked out once.
+ */
+export function predictCardsInSlot(
+  snapshot: Snapshot, portAddress: string, cards: readonly CardModel[], options: Pick<PredictOptions, 'cmdline'> = {},
+): CardPrediction[] {
   const empty = (problem: string): CardPrediction => ({ cardFunctions: [], removed: [], uncertain: [], notes: [], problem });
   const address = normalizePciAddress(portAddress);
   const port = address ? snapshot.devices.find((d) => d.address === address) : undefined;
+  if (cards.length === 0) return [];
   if (!address || !port) {
-    return empty(`cannot predict: the port ${portAddress} is not visible (the firmware may hide empty ports, or bifurcation creates it only with a card present); pick a port manually`);
+    return [empty(`cannot predict: the port ${portAddress} is not visible (the firmware may hide empty ports, or bifurcation creates it only with a card present); pick a port manually`)];
   }
-  if (port.secondaryBus === null) return empty(`cannot predict: ${shortAddress(address)} is not a bridge with a known secondary bus`);
+  if (port.secondaryBus === null) return [empty(`cannot predict: ${shortAddress(address)} is not a bridge with a known secondary bus`)];
 
   const topology = new Topology(snapshot.devices, new Set());
   const portFn = topology.get(address)!;
@@ -192,48 +206,59 @@ export function predictCardInSlot(
   const usedBuses = new Set<number>([port.secondaryBus]);
   for (const d of snapshot.devices) {
     if (removed.includes(d.address)) continue;
-    const a = parsePciAddress(d.address);
+    const a = pciAddressOf(d.address);
     if (!a || a.domain !== domain) continue;
     usedBuses.add(a.bus);
     if (d.secondaryBus !== null) usedBuses.add(d.secondaryBus);
   }
-  const built = buildCard(card, port, port.secondaryBus, usedBuses);
-  if (built.problem) return empty(built.problem);
-
-  const result = predictGroups(snapshot, { ...options, extraDevices: built.functions, removeDevices: removed });
   const kernelGroups = kernelGroupOf(snapshot);
-  const cardAddresses = new Set(built.functions.map((f) => f.address));
-  const notes = [...result.notes];
+  let baseNote: string | null | undefined;
 
-  // The card's answer is only as good as the prediction for what exists today.
-  if (kernelGroups.size > 0) {
-    const base = predictGroups(snapshot, options).predicted.map((g) => g.devices);
-    const actual = new Map<number, string[]>();
-    for (const [d, g] of kernelGroups) actual.set(g, [...(actual.get(g) ?? []), d]);
-    const cmp = compareGroups(base, [...actual.values()]);
-    const off = cmp.diffs.filter((x) => x.kind !== 'equal');
-    if (off.length > 0) {
-      const where = [...new Set(off.flatMap((x) => [...x.predicted, ...x.actual]))].slice(0, 6).map(shortAddress).join(', ');
-      notes.push(`The prediction for the current devices differs from the kernel's groups (${where}); the card's result may be off too.`);
+  const out: CardPrediction[] = [];
+  for (const card of cards) {
+    // buildCard takes the bus numbers it gives out from the set: each card starts from today's.
+    const built = buildCard(card, port, port.secondaryBus, new Set(usedBuses));
+    if (built.problem) {
+      out.push(empty(built.problem));
+      break;
     }
-  }
 
-  const cardFunctions = built.functions.map((f) => {
-    const group = result.predicted.find((g) => g.devices.includes(f.address))!;
-    const existing = group.devices.filter((d) => !cardAddresses.has(d));
-    const mine = group.reasons.filter((r) => r.devices.includes(f.address));
-    const reasons = mine.length > 0 ? mine : group.reasons;
-    const known = existing.map((d) => kernelGroups.get(d)).find((g) => g !== undefined);
-    return {
-      address: f.address,
-      name: built.names.get(f.address)!,
-      group: group.devices,
-      newGroup: existing.length === 0,
-      joinsExistingGroup: known ?? null,
-      reasons,
-      reason: reasonSentence(reasons),
-    };
-  });
-  const uncertain = result.uncertain.filter((u) => u.affects.some((a) => cardAddresses.has(a)));
-  return { cardFunctions, removed, uncertain, notes, problem: null };
+    const result = predictGroups(snapshot, { ...options, extraDevices: built.functions, removeDevices: removed });
+    const cardAddresses = new Set(built.functions.map((f) => f.address));
+    const notes = [...result.notes];
+
+    // The card's answer is only as good as the prediction for what exists today.
+    if (kernelGroups.size > 0) {
+      if (baseNote === undefined) {
+        const base = predictGroups(snapshot, options).predicted.map((g) => g.devices);
+        const actual = new Map<number, string[]>();
+        for (const [d, g] of kernelGroups) actual.set(g, [...(actual.get(g) ?? []), d]);
+        const cmp = compareGroups(base, [...actual.values()]);
+        const off = cmp.diffs.filter((x) => x.kind !== 'equal');
+        const where = [...new Set(off.flatMap((x) => [...x.predicted, ...x.actual]))].slice(0, 6).map(shortAddress).join(', ');
+        baseNote = off.length > 0 ? `The prediction for the current devices differs from the kernel's groups (${where}); the card's result may be off too.` : null;
+      }
+      if (baseNote !== null) notes.push(baseNote);
+    }
+
+    const cardFunctions = built.functions.map((f) => {
+      const group = result.predicted.find((g) => g.devices.includes(f.address))!;
+      const existing = group.devices.filter((d) => !cardAddresses.has(d));
+      const mine = group.reasons.filter((r) => r.devices.includes(f.address));
+      const reasons = mine.length > 0 ? mine : group.reasons;
+      const known = existing.map((d) => kernelGroups.get(d)).find((g) => g !== undefined);
+      return {
+        address: f.address,
+        name: built.names.get(f.address)!,
+        group: group.devices,
+        newGroup: existing.length === 0,
+        joinsExistingGroup: known ?? null,
+        reasons,
+        reason: reasonSentence(reasons),
+      };
+    });
+    const uncertain = result.uncertain.filter((u) => u.affects.some((a) => cardAddresses.has(a)));
+    out.push({ cardFunctions, removed: [...removed], uncertain, notes, problem: null });
+  }
+  return out;
 }

@@ -237,10 +237,9 @@ class GroupingRun {
 
   /** Kernel `pci_devs_are_dma_aliases` for two devices on one bus. */
   private aliasLink(x: TopoFunction, t: TopoFunction): { from: TopoFunction; to: TopoFunction; source: string } | null {
-    const xToT = this.aliases.aliases(x).find((a) => a.devfn === t.devfn);
-    if (xToT) return { from: x, to: t, source: xToT.source };
-    const tToX = this.aliases.aliases(t).find((a) => a.devfn === x.devfn);
-    if (tToX) return { from: t, to: x, source: tToX.source };
+    // Plain loops: this runs for every pair of devices on a bus, and most have no alias at all.
+    for (const a of this.aliases.aliases(x)) if (a.devfn === t.devfn) return { from: x, to: t, source: a.source };
+    for (const a of this.aliases.aliases(t)) if (a.devfn === x.devfn) return { from: t, to: x, source: a.source };
     return null;
   }
 
@@ -369,14 +368,16 @@ export function predictGroups(snapshot: Snapshot, options: PredictOptions = {}):
       return up ? target(up) : null;
     },
   });
+  // Without pci=config_acs / disable_acs_redir nothing changes ACS: no device spec to match.
+  const changeFor = (p: AcsCommandLine) => (f: TopoFunction) => (p.configAcs || p.disableAcsRedir ? acsChangeFor(p, target(f)) : null);
   const pch = pchWorkaroundState(snapshot);
   const ctx: IsolationContext = {
     topology,
     isRootBus: (f) => topology.isRootBus(f.busKey),
     ivrsPresent: ivrsPresent(snapshot),
     pchWorkaround: (f) => pch(f.address),
-    acsChange: (f) => acsChangeFor(params, target(f)),
-    capturedAcsChange: (f) => acsChangeFor(capturedParams, target(f)),
+    acsChange: changeFor(params),
+    capturedAcsChange: changeFor(capturedParams),
     override: override.active ? params.override : null,
     liveIsFinal,
     inferred,

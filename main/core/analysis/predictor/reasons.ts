@@ -39,6 +39,25 @@ function identity(r: GroupReason): string {
 
 const mergeList = (a: string[], b: readonly string[]) => [...new Set([...a, ...b])].sort(comparePciAddresses);
 
+/**
+ * A deep copy of plain data, as structuredClone makes it, without structuredClone's
+ * serialisation round trip: a reason is copied for every group it is the first of.
+ */
+function clonePlain<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((item: unknown) => clonePlain(item)) as T;
+  if (value !== null && typeof value === 'object') {
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) copy[key] = clonePlain((value as Record<string, unknown>)[key]);
+    return copy as T;
+  }
+  return value;
+}
+
+/** ReasonSet.list order: "alone" first, then what merges devices, then what keeps them apart. */
+function listRank(r: GroupReason): number {
+  return r.kind === 'alone' ? 0 : r.kind === 'acs-override' || (r.kind === 'quirk' && r.effect === 'isolating') ? 2 : 1;
+}
+
 /** Reasons of one group, merged by what they are about (the same bridge, slot, alias…). */
 export class ReasonSet {
   private readonly byKey = new Map<string, GroupReason>();
@@ -47,7 +66,7 @@ export class ReasonSet {
     const k = identity(reason);
     const existing = this.byKey.get(k);
     if (!existing) {
-      const copy = structuredClone({ ...reason, devices: mergeList([], reason.devices) });
+      const copy = clonePlain({ ...reason, devices: mergeList([], reason.devices) });
       if (copy.kind === 'multifunction-without-acs') copy.functions.sort((x, y) => comparePciAddresses(x.address, y.address));
       this.byKey.set(k, copy);
       return;
@@ -67,8 +86,7 @@ export class ReasonSet {
 
   /** Reasons that merge devices first, then what keeps devices apart. */
   list(): GroupReason[] {
-    const rank = (r: GroupReason) => (r.kind === 'alone' ? 0 : r.kind === 'acs-override' || (r.kind === 'quirk' && r.effect === 'isolating') ? 2 : 1);
-    return [...this.byKey.values()].sort((a, b) => rank(a) - rank(b));
+    return [...this.byKey.values()].sort((a, b) => listRank(a) - listRank(b));
   }
 }
 

@@ -3,7 +3,7 @@
  * (kernel `bus->self`), the parent of each bus, multifunction flags and the order in which the
  * IOMMU core meets the devices (spec 1.1).
  */
-import { parsePciAddress } from '../../model/pci-address.ts';
+import { pciAddressOf } from '../../parsers/canonical-address.ts';
 import type { PciFunction, PcieType } from '../../model/snapshot.ts';
 
 export interface TopoFunction {
@@ -36,6 +36,7 @@ export interface TopoFunction {
 }
 
 const hexId = (text: string | null): number | null => (text === null ? null : parseInt(text, 16));
+const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
 export function busKeyOf(domain: number, bus: number): string {
   return `${domain}:${bus}`;
@@ -52,15 +53,14 @@ export class Topology {
   constructor(devices: readonly PciFunction[], hypothetical: ReadonlySet<string>) {
     const parsed: TopoFunction[] = [];
     for (const d of devices) {
-      const a = parsePciAddress(d.address);
+      const a = pciAddressOf(d.address);
       if (!a || this.byAddress.has(d.address)) continue;
-      const hex = (n: number) => n.toString(16).padStart(2, '0');
       const f: TopoFunction = {
         address: d.address, source: d,
         domain: a.domain, bus: a.bus, device: a.device, function: a.function,
         devfn: (a.device << 3) | a.function,
         busKey: busKeyOf(a.domain, a.bus),
-        slot: `${d.address.slice(0, d.address.lastIndexOf(':') + 1)}${hex(a.device)}`,
+        slot: `${d.address.slice(0, d.address.lastIndexOf(':') + 1)}${hex2(a.device)}`,
         vendorId: hexId(d.vendorId), deviceId: hexId(d.deviceId),
         subsystemVendorId: hexId(d.subsystemVendorId), subsystemDeviceId: hexId(d.subsystemDeviceId),
         type: null, typeInferred: false,

@@ -2,7 +2,7 @@
  * "Which group would this card join in that slot?" (spec 1.14) with the card templates.
  */
 import { describe, expect, it } from 'vitest';
-import { CARD_TEMPLATES, predictCardInSlot } from '../../../../main/core/analysis/predictor/card-in-slot.ts';
+import { CARD_TEMPLATES, predictCardInSlot, predictCardsInSlot } from '../../../../main/core/analysis/predictor/card-in-slot.ts';
 import { predictGroups } from '../../../../main/core/analysis/predictor/predict-groups.ts';
 import type { CardModel } from '../../../../main/core/analysis/predictor/types.ts';
 import { endpoint, fn, rootPort, shortPartition, snapshot } from '../../../helpers/topology.ts';
@@ -123,5 +123,21 @@ describe('predictCardInSlot', () => {
     expect(r.uncertain[0]!.what).toMatch(/inferred isolating/);
     // 00:14.0/00:14.2 have no ACS capability yet the kernel keeps them apart: our model disagrees.
     expect(r.notes).toContainEqual(expect.stringMatching(/differs from the kernel's groups \(00:14.0, 00:14.2\)/));
+  });
+
+  it('several cards at once (predictCardsInSlot) answer as one card at a time, and stop at the first problem', () => {
+    const s = snapshot([rootPort('00:1c.0', 0x01, 'unknown'), endpoint('01:00.0'), endpoint('00:14.0', { type: 'rciep', multifunction: true }), endpoint('00:14.2', { type: 'rciep' })],
+      { groups: [['00:1c.0'], ['01:00.0'], ['00:14.0'], ['00:14.2']] });
+    for (const [subject, port] of [[host(), '00:1c.0'], [host(), '00:1d.0'], [s, '00:1c.0']] as const) {
+      const all = predictCardsInSlot(subject, port, CARD_TEMPLATES);
+      expect(all).toHaveLength(CARD_TEMPLATES.length);
+      expect(all).toEqual(CARD_TEMPLATES.map((card) => predictCardInSlot(subject, port, card)));
+    }
+    // The second card's model is broken: the third is not predicted.
+    const broken: CardModel = { id: 'x', name: 'x', description: 'x', functions: [{ ...template('nvme').functions[0]!, parent: 'nowhere' }] };
+    const cut = predictCardsInSlot(host(), '00:1c.0', [template('gpu'), broken, template('nvme')]);
+    expect(cut.map((r) => r.problem)).toEqual([null, 'card function nvme: unknown parent nowhere']);
+    expect(predictCardsInSlot(host(), '00:1b.0', CARD_TEMPLATES).map((r) => r.problem)).toEqual([expect.stringMatching(/port 00:1b.0 is not visible/)]);
+    expect(predictCardsInSlot(host(), '00:1c.0', [])).toEqual([]);
   });
 });
