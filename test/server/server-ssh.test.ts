@@ -134,11 +134,13 @@ describe('collecting an SSH host through serve', () => {
     await wsCall(s.ws, { id: 3, method: 'hostKey.answer', params: { promptId: prompt.payload['promptId'], accept: false } }, 3);
     const result = await collecting;
     expect(result).toMatchObject({ id: 2, error: { kind: 'host-key' } });
-    expect((result['error'] as { message: string }).message).toContain(`${fingerprint}.`);
+    // The person declined in the app: the message names the key and does not suggest a CLI flag.
+    expect((result['error'] as { message: string }).message).toContain(`${fingerprint}) was not trusted`);
+    expect((result['error'] as { message: string }).message).not.toContain('--accept-new-host-key');
     const done = s.events.find((e) => e.event === 'collect.done')!;
     expect(done.payload).toMatchObject({ hostId: lab.id, snapshotId: null });
     const after = (await wsCall(s.ws, { id: 4, method: 'hosts.list', params: {} }, 4))['result'] as { id: string; lastError: string | null }[];
-    expect(after.find((h) => h.id === lab.id)?.lastError).toContain("can't be established");
+    expect(after.find((h) => h.id === lab.id)?.lastError).toContain('was not trusted, so nothing was collected');
     await s.close();
   });
 

@@ -185,13 +185,19 @@ function hostKeyChanged(hostFileName: string, keyBlob: Buffer, files: HostKeyFil
   });
 }
 
-function hostKeyUnknown(info: UnknownHostKeyInfo): TransportError {
+/** `askedPerson`: the UI showed the fingerprint and the person declined, so no CLI flag is suggested. */
+function hostKeyUnknown(info: UnknownHostKeyInfo, askedPerson: boolean): TransportError {
   const hostKeyFile = `/etc/ssh/ssh_host_${keyTypeLabel(info.keyType).toLowerCase()}_key.pub`;
-  const message = [
-    `The authenticity of host '${info.host}' can't be established.`,
-    `${keyTypeLabel(info.keyType)} key fingerprint is ${info.fingerprint}.`,
-    `Check this fingerprint on the host itself (ssh-keygen -lf ${hostKeyFile}), then run again with --accept-new-host-key to trust it.`,
-  ].join('\n');
+  const message = askedPerson
+    ? [
+      `The host key of '${info.host}' (${keyTypeLabel(info.keyType)} ${info.fingerprint}) was not trusted, so nothing was collected.`,
+      `Compare it with ssh-keygen -lf ${hostKeyFile} on the host and collect again to be asked once more.`,
+    ].join('\n')
+    : [
+      `The authenticity of host '${info.host}' can't be established.`,
+      `${keyTypeLabel(info.keyType)} key fingerprint is ${info.fingerprint}.`,
+      `Check this fingerprint on the host itself (ssh-keygen -lf ${hostKeyFile}), then run again with --accept-new-host-key to trust it.`,
+    ].join('\n');
   return new TransportError(message, 'host-key-unknown', { host: info.host, keyType: info.keyType, fingerprint: info.fingerprint });
 }
 
@@ -215,7 +221,7 @@ async function verifyHostKey(
   if (status === 'revoked' || status === 'mismatch') return hostKeyChanged(hostFileName, keyBlob, files, status === 'revoked');
   const info: UnknownHostKeyInfo = { host: hostFileName, keyType, fingerprint: fingerprintSha256(keyBlob) };
   const accepted = context.acceptNewHostKey || (context.onUnknownHostKey !== null && await deadline.whilePaused(() => context.onUnknownHostKey!(info)));
-  if (!accepted) return hostKeyUnknown(info);
+  if (!accepted) return hostKeyUnknown(info, !context.acceptNewHostKey && context.onUnknownHostKey !== null);
   await context.store.add(hostFileName, keyBlob);
   return null;
 }
