@@ -380,21 +380,17 @@ describe('parseDmesg catalogue coverage (lines built from the spec 5.2 kernel fo
   });
 });
 
-describe('parseDmesg performance', () => {
-  it('parses 5 MB of kernel log fast (target well under 100 ms; asserted < 150 ms for busy machines)', () => {
+describe('parseDmesg on a large log', () => {
+  // Speed is measured by `npm run bench`, not asserted here: this checks that a 5 MB log of
+  // repeated real boots yields exactly the events of each copy.
+  it('5 MB of kernel log gives each repeated boot\'s events once per copy', () => {
     const sample = ['flat', 'amd', 'mixed', 'vfio-bound', 'passthrough'].map((t) => read(`${LAB}${t}/dmesg.txt`)).join('');
-    const big = sample.repeat(Math.ceil(5e6 / sample.length));
+    const copies = Math.ceil(5e6 / sample.length);
+    const big = sample.repeat(copies);
     expect(big.length).toBeGreaterThanOrEqual(5e6);
-    let best = Infinity;
-    let events = 0;
-    for (let run = 0; run < 5; run++) {
-      const start = performance.now();
-      events = parseDmesg(big).data.length;
-      best = Math.min(best, performance.now() - start);
-    }
-    expect(events).toBeGreaterThan(5000);
-    // ~45 ms on the 2-core development VM; the margin absorbs a busy test machine.
-    expect(best).toBeLessThan(150);
+    const once = parseDmesg(sample).data.length;
+    expect(once).toBeGreaterThan(0);
+    expect(parseDmesg(big).data.length).toBe(once * copies);
   });
 });
 

@@ -1,25 +1,19 @@
 /**
- * The report's graph looks like the app's: main/core cannot import the renderer, so the palette,
- * legend, label clipping and icons are repeated in main/core/report; this test holds them equal to
- * the app's own (renderer/src/graph).
+ * The report's graph looks like the app's. Palette and legend are shared (main/core/graph/palette.ts);
+ * label clipping and icons are repeated in main/core/report, since main/core cannot import the
+ * renderer; this test holds them equal to the app's own (renderer/src/graph).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { GraphNode } from '../../../main/core/graph/elements.ts';
 import { ICON_FILES } from '../../../main/core/report/graph-icons.ts';
-import { clip, GRAPH_LEGEND, GRAPH_PALETTE, SUBTITLE_CHARS, TITLE_CHARS } from '../../../main/core/report/graph-style.ts';
+import { clip, SUBTITLE_CHARS, TITLE_CHARS } from '../../../main/core/report/graph-style.ts';
 import { nodeLabel } from '../../../renderer/src/graph/cy-elements.ts';
-import { PALETTES, VERDICT_LEGEND } from '../../../renderer/src/graph/palette.ts';
 
 const ICON_DIR = join(import.meta.dirname, '../../../renderer/src/graph/icons');
 
 describe('the report graph uses the app graph\'s look', () => {
-  it('the light palette and the legend', () => {
-    expect(GRAPH_PALETTE).toEqual(PALETTES.light);
-    expect(GRAPH_LEGEND).toEqual(VERDICT_LEGEND.map(({ verdict, label }) => ({ verdict, label })));
-  });
-
   it('node labels clipped as the app clips them', () => {
     for (const title of ['GeForce RTX 3090 Ti', '82801IR/IO/IH (ICH9R/DO/DH) 6 port SATA Controller [AHCI mode]', 'x'.repeat(30), 'x'.repeat(31)]) {
       const subtitle = `${title} · 0000:01:00.0 · vfio-pci`;
