@@ -79,7 +79,7 @@ async function expand(paths: string[]): Promise<{ files: NamedText[]; fromDirect
   return { files, fromDirectory };
 }
 
-export function parseSnapshotJson(text: string, name: string): Snapshot {
+function parseSnapshotJson(text: string, name: string): Snapshot {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -34,7 +34,7 @@ export function boardName(s: Snapshot): string | null {
   return parts.length ? parts.join(' ') : null;
 }
 
-export function iommuFaultCount(s: Snapshot): number {
+function iommuFaultCount(s: Snapshot): number {
   return s.iommu.dmesg.filter((e) => e.category === 'fault').length;
 }
 
@@ -81,7 +81,7 @@ export function deviceLabel(d: PciFunction): string {
   return device ? `${vendor} ${device}` : vendor;
 }
 
-export function describeFunction(d: PciFunction): string {
+function describeFunction(d: PciFunction): string {
   const ids = d.vendorId && d.deviceId ? ` [${d.vendorId}:${d.deviceId}]` : '';
   const cls = d.className ?? (d.classCode ? `class ${d.classCode}` : 'unknown class');
   const name = deviceLabel(d);
