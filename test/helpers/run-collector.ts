@@ -6,7 +6,9 @@
 import { COLLECTOR_SCRIPT } from '../../main/io/collector/script.ts';
 import { LocalTransport } from '../../main/io/local-transport.ts';
 import type { RunResult } from '../../main/io/transport.ts';
+import type { Snapshot } from '../../main/core/model/snapshot.ts';
 import { parseCollectorOutput, type CollectorOutput, type CollectorSection } from '../../main/core/parsers/collector-output.ts';
+import { snapshotFromCollectorOutput } from '../../main/core/snapshot/from-collector.ts';
 import { captureTree } from './fstree.ts';
 
 export interface CollectorRun {
@@ -14,6 +16,8 @@ export interface CollectorRun {
   output: CollectorOutput;
   issues: { line: number | null; message: string }[];
   section(name: string): CollectorSection;
+  /** The run as collectSnapshot() turns it into a Snapshot (every section, not the sysfs walk alone). */
+  snapshot(): Snapshot;
 }
 
 export async function runCollector(env: Record<string, string> = {}, command: 'plain' | 'sudo' = 'plain'): Promise<CollectorRun> {
@@ -29,6 +33,11 @@ export async function runCollector(env: Record<string, string> = {}, command: 'p
       const s = parsed.data.sections.find((x) => x.name === name);
       if (!s) throw new Error(`collector output has no section "${name}"`);
       return s;
+    },
+    snapshot() {
+      return snapshotFromCollectorOutput(parsed.data, {
+        collectedAt: '2026-11-21T00:00:00.000Z', method: 'local', target: env.ATLAS_SYSROOT ?? 'localhost', durationMs: null, inputs: [], tool: 'test',
+      });
     },
   };
 }

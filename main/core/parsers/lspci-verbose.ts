@@ -458,6 +458,13 @@ function finishBlock(
     for (const key of Object.keys(facts) as (keyof typeof facts)[]) {
       if (patch[key] === undefined) (patch as Record<string, unknown>)[key] = facts[key];
     }
+    // A bridge's subsystem ids are its SSVID capability's, else 0 (probe.c pci_setup_device), and
+    // lspci prints the Subsystem line only for a vendor other than 0 and ffff (lspci.c
+    // show_verbose): verbose output without the line means 0000.
+    if (facts.headerType === 1 && block.detail >= 1 && patch.subsystemVendorId === undefined) {
+      patch.subsystemVendorId = '0000';
+      patch.subsystemDeviceId = '0000';
+    }
   }
   return patch;
 }

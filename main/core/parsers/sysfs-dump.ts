@@ -1,6 +1,7 @@
 /**
  * Reads the sysfs-walk sections of the collector output (main/io/collector/collect.sh):
- * `pci`, `iommu-groups`, `iommu-class`, `pci-slots`, `acpi-tables`, `dmi-id` and `hostusage`.
+ * `pci` (and `pci-ids`, its complement when lspci failed), `iommu-groups`, `iommu-class`,
+ * `pci-slots`, `acpi-tables`, `dmi-id` and `hostusage`.
  * The files and links it interprets are described in spec section 3 (sysfs reference) and the
  * kernel's Documentation/ABI/testing/sysfs-bus-pci and sysfs-kernel-iommu_groups.
  *
@@ -8,13 +9,7 @@
  * `iommu-groups`):
  * ```
  * P 0000:02:00.0 /sys/devices/pci0000:00/0000:00:1c.0/0000:02:00.0
- * A vendor 0x1b36
- * A device 0x0010
- * A subsystem_vendor 0x1af4
- * A subsystem_device 0x1100
  * A class 0x010802
- * A revision 0x02
- * A numa_node -1
  * A current_link_speed 2.5 GT/s PCIe
  * A current_link_width 1
  * A max_link_speed 2.5 GT/s PCIe
@@ -39,7 +34,9 @@
  * A function's IOMMU group is the group whose `M` lines name it: the kernel links the two both
  * ways at once (iommu_group_add_device), and the collector reads only the member lists. Output of
  * earlier collector versions also has `L iommu_group` (and `L iommu`, `M <name> <real path>`)
- * lines; a function's own `iommu_group` link wins when present.
+ * lines; a function's own `iommu_group` link wins when present. They also read the ids, revision,
+ * NUMA node and bus numbers in the walk, which the collector now leaves to lspci (`pci-ids` when
+ * lspci failed); either way a value that is here is used.
  * Lines `! <missing|empty|unreadable|dangling> <path>` are the collector's reasons for what it
  * could not read; they become `unreadable` entries.
  *
@@ -800,6 +797,22 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
   const pci = content('pci');
   const pciCtx = ctx('pci');
   const raw = pci === null ? [] : readPciBlocks(pciCtx, pci);
+  // pci-ids: what the walk leaves to lspci, read when lspci failed. Its blocks complete the
+  // pci section's blocks of the same name (a value already there stays).
+  const ids = content('pci-ids');
+  if (ids !== null) {
+    const byName = new Map(raw.map((f) => [f.name, f]));
+    for (const extra of readPciBlocks(ctx('pci-ids'), ids)) {
+      const f = byName.get(extra.name);
+      if (!f) continue;
+      extra.values.forEach((value, i) => {
+        if (value === undefined || f.values[i] !== undefined) return;
+        f.values[i] = value;
+        f.lines[i] = extra.lines[i]!;
+      });
+      for (const name of extra.unreadable ?? []) (f.unreadable ??= new Set()).add(name);
+    }
+  }
   const kernelHasResetMethod = raw.some((f) => f.values[RESET_METHOD] !== undefined || f.unreadable?.has('reset_method'));
   const functions: FunctionPatch[] = [];
   for (const f of raw) {

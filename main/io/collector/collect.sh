@@ -29,25 +29,27 @@
 #   @@ATLAS <nonce> END <name>.stderr rc=0
 #   @@ATLAS <nonce> DONE                     the very last line
 # A section runs in its own subshell with its own stderr capture, so one failing section cannot
-# corrupt another. The pci walk, the other sysfs walks and lspci run at the same time (see
-# atlas_main); the sections still come out whole and in the order below. Notes from the script itself go to the section's stderr as
-# `atlas: <kind>: <text>` (kind: missing, unreadable, skipped, fallback, note).
+# corrupt another. lspci, the pci walk and the other sysfs walks run at the same time (see
+# atlas_main); the sections still come out whole and in the order below. Notes from the script
+# itself go to the section's stderr as `atlas: <kind>: <text>` (kind: missing, unreadable,
+# skipped, fallback, note).
 #
 # Sections, in order (line formats of the sysfs walks are the script's own design):
 #   meta          key=value: script_version, uid, user, root, hostname, sysroot,
 #                 sudo (yes | no | not-requested), sudo_reason, date (epoch seconds)
+#   lspci         `lspci -vvv -nn -D -x` (with sudo -n when allowed)
 #   pci           per /sys/bus/pci/devices/* entry:
 #                   P <name> <real path>      the resolved device directory
-#                   A <attr> <first line>     vendor device subsystem_vendor subsystem_device class
-#                                             revision numa_node current_link_speed
-#                                             current_link_width max_link_speed max_link_width
-#                                             reset_method sriov_totalvfs driver_override
-#                                             secondary_bus_number subordinate_bus_number boot_vga
-#                                             sriov_numvfs (absent files: no line; files that
-#                                             cannot exist are not looked for: see col_pci)
+#                   A <attr> <first line>     class current_link_speed current_link_width
+#                                             max_link_speed max_link_width reset_method
+#                                             sriov_totalvfs driver_override boot_vga sriov_numvfs
+#                                             (absent files: no line; files that cannot exist are
+#                                             not looked for: see col_pci)
 #                   L <link> <real path>      driver physfn virtfn<N> (virtfn<N>: SR-IOV PFs only)
 #                 A function's IOMMU group is not repeated here: it is the group whose member
-#                 list names it (iommu-groups), the other half of the same kernel link.
+#                 list names it (iommu-groups), the other half of the same kernel link. The
+#                 attributes lspci prints for every function, as any user, are not read here
+#                 (see col_pci); when lspci fails, pci-ids reads them after all.
 #   iommu-groups  per /sys/kernel/iommu_groups/<N>: `G <N>`, `A type <t>`, `A name <n>`,
 #                 `F reserved_regions` (the file was read) then `R <line>` per region,
 #                 `M <member name>` (a PCI member's real path is its `P` line)
@@ -69,7 +71,9 @@
 #                 `ipaddr <ip -o addr line>`, `route <line>` (/proc/net/route),
 #                 `inet6 <line>` (/proc/net/if_inet6), `fb <name> <real path of device>`,
 #                 `drm <name> <real path of device>`
-#   lspci         `lspci -vvv -nn -D -x` (with sudo -n when allowed)
+#   pci-ids       only when lspci did not end with rc=0: per function `P <name> <real path>` and
+#                 `A <attr> <first line>` for vendor device subsystem_vendor subsystem_device
+#                 revision numa_node secondary_bus_number subordinate_bus_number
 #   dmesg         `dmesg`; when that fails, `sudo -n dmesg` or
 #                 `journalctl -k -b --no-pager -q -o short-monotonic` (said on stderr)
 #   dmidecode     `dmidecode -t 0,1,2,9`, only as root or with sudo -n; otherwise skipped
@@ -142,15 +146,20 @@ atlas_main() {
   printf '@@ATLAS %s BEGIN v1\n' "$NONCE"
 
   section meta col_meta
-  # The pci walk, the other sysfs walks and lspci (pciutils reading every function's config
-  # space) each take a good part of a second on a host with thousands of functions, so the three
-  # run side by side. This script writes no files: what runs in the background is framed as
-  # usual into a command substitution, and printed in its place once the foreground part is
-  # out: pci straight to the script's stdout (fd 3), then the other walks, then lspci. A
-  # substitution drops the final newline of its sections; printf puts it back.
-  _lspci=$(
-    section lspci col_lspci 3>&1 &
-    _walks=$(
+  # lspci (pciutils reading every function's config space), the pci walk and the other sysfs
+  # walks each take a good part of a second on a host with thousands of functions, so the three
+  # run side by side. This script writes no files: lspci, by far the largest output, goes
+  # straight to the script's stdout (fd 3) as it comes; the two walks are framed as usual into
+  # command substitutions (dash reads those 128 bytes at a time, so only small outputs belong
+  # there) and printed once lspci is done: pci, then the other walks. A substitution drops the
+  # final newline of its sections; printf puts it back. When lspci did not succeed, pci-ids
+  # reads what the pci walk left to it.
+  _walks=$(
+    section lspci col_lspci >&3 &
+    _lspci_pid=$!
+    section pci col_pci 3>&1 &
+    _pci_pid=$!
+    _other=$(
       {
         section iommu-groups col_iommu_groups
         section iommu-class col_iommu_class
@@ -165,15 +174,14 @@ atlas_main() {
         section kvm col_kvm
         section vfio col_vfio
         section hostusage col_hostusage
-      } 3>&1 &
-      section pci col_pci >&3
-      wait
+      } 3>&1
     )
-    printf '%s\n' "$_walks" >&3
-    wait
+    wait "$_pci_pid"
+    printf '%s\n' "$_other"
+    wait "$_lspci_pid" || section pci-ids col_pci_ids 3>&1
   )
-  printf '%s\n' "$_lspci"
-  unset _lspci
+  printf '%s\n' "$_walks"
+  unset _walks
   section dmesg col_dmesg
 
   if [ -n "$SYSROOT" ]; then
@@ -211,7 +219,8 @@ atlas_main() {
 }
 
 # section NAME COMMAND [ARGS...]: run COMMAND in a subshell; its stdout goes straight out
-# (fd 3), its stderr is captured and framed as NAME.stderr after the section.
+# (fd 3), its stderr is captured and framed as NAME.stderr after the section. Returns COMMAND's
+# exit code.
 section() {
   _sec=$1
   shift
@@ -223,6 +232,7 @@ section() {
     printf '@@ATLAS %s SECTION %s.stderr\n%s\n\n@@ATLAS %s END %s.stderr rc=0\n' \
       "$NONCE" "$_sec" "$_err" "$NONCE" "$_sec"
   fi
+  return "$_rc"
 }
 
 # skip_section NAME REASON: an empty section with rc=skipped and the reason as its stderr.
@@ -303,6 +313,12 @@ col_meta() {
 # `read` reads each attribute. No command substitution, pipe or external command in it.
 # A function's lines are gathered in a variable and written with one printf: dash writes each
 # printf at once, and a write per line is a large part of the walk on thousands of functions.
+# Opening a file is what a walk pays for (dash's `read` adds a syscall per byte), so the walk
+# skips what lspci reads from the same sysfs files and prints for every function even without
+# root: the ids, revision, NUMA node (libpci's sysfs access, lib/sysfs.c) and the bridges' bus
+# numbers (config header, the first 64 bytes any user may read). It keeps `class`, which says
+# whether boot_vga can exist, and what lspci does not print or prints only as root: link
+# speed and width, reset_method, driver_override, boot_vga, SR-IOV counts.
 col_pci() {
   _base=$SYS/bus/pci/devices
   if [ ! -d "$_base" ]; then
@@ -310,12 +326,9 @@ col_pci() {
     return 0
   fi
   # What a function's lines so far say: a PCIe function (current_link_speed read or unreadable),
-  # a bridge (secondary_bus_number), a VGA class (0x0300, or 0x0001 from before PCI 2.0), any
-  # class, an SR-IOV PF (sriov_totalvfs).
+  # a VGA class (0x0300, or 0x0001 from before PCI 2.0), any class, an SR-IOV PF (sriov_totalvfs).
   _pcie="${NL}A current_link_speed "
   _pcie_unreadable="/current_link_speed$NL"
-  _bridge="${NL}A secondary_bus_number "
-  _bridge_unreadable="/secondary_bus_number$NL"
   _vga="${NL}A class 0x0300"
   _vga_old="${NL}A class 0x0001"
   _class="${NL}A class "
@@ -333,18 +346,15 @@ col_pci() {
     _real=$PWD
     _path=${_real#"$SYSROOT"}
     _out="P $_name $_path$NL"
-    for _a in vendor device subsystem_vendor subsystem_device class revision numa_node \
-      current_link_speed current_link_width max_link_speed max_link_width reset_method \
-      sriov_totalvfs driver_override secondary_bus_number subordinate_bus_number \
-      boot_vga sriov_numvfs; do
+    for _a in class current_link_speed current_link_width max_link_speed max_link_width \
+      reset_method sriov_totalvfs driver_override boot_vga sriov_numvfs; do
       # No lookup where the file cannot be (drivers/pci/pci-sysfs.c, iov.c): the link attributes
-      # come as four (PCIe functions only), the bus numbers as two (bridges only), boot_vga for
-      # VGA classes only, sriov_numvfs beside sriov_totalvfs (SR-IOV PFs only).
+      # come as four (PCIe functions only), boot_vga for VGA classes only, sriov_numvfs beside
+      # sriov_totalvfs (SR-IOV PFs only).
       case $_a in
         current_link_width) case $_out in *"$_pcie"*) ;; *"$_pcie_unreadable"*) ;; *) continue ;; esac ;;
         max_link_speed) case $_out in *"$_pcie"*) ;; *"$_pcie_unreadable"*) ;; *) continue ;; esac ;;
         max_link_width) case $_out in *"$_pcie"*) ;; *"$_pcie_unreadable"*) ;; *) continue ;; esac ;;
-        subordinate_bus_number) case $_out in *"$_bridge"*) ;; *"$_bridge_unreadable"*) ;; *) continue ;; esac ;;
         boot_vga) case $_out in *"$_vga"*) ;; *"$_vga_old"*) ;; *"$_class"*) continue ;; esac ;;
         sriov_numvfs) case $_out in *"$_pf"*) ;; *"$_pf_unreadable"*) ;; *) continue ;; esac ;;
       esac
@@ -374,6 +384,23 @@ col_pci() {
     printf '%s' "$_out"
   done 2>/dev/null
   [ "$_count" -gt 0 ] || printf '! empty /sys/bus/pci/devices\n'
+  cd /
+}
+
+# What col_pci leaves to lspci, read when lspci failed or is missing: the same `P` lines, then
+# the attributes (bus numbers for bridges only).
+col_pci_ids() {
+  _base=$SYS/bus/pci/devices
+  [ -d "$_base" ] || return 0
+  for _d in "$_base"/*; do
+    cd -P -- "$_d" 2>/dev/null || continue
+    printf 'P %s %s\n' "${_d##*/}" "${PWD#"$SYSROOT"}"
+    set -- vendor device subsystem_vendor subsystem_device revision numa_node
+    [ -e secondary_bus_number ] && set -- "$@" secondary_bus_number subordinate_bus_number
+    for _a in "$@"; do
+      attr "$_a" "$_a"
+    done
+  done
   cd /
 }
 

@@ -7,15 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeSnapshot } from '../../../main/core/analysis/analyze.ts';
-import { snapshotFromCollectorOutput } from '../../../main/core/snapshot/from-collector.ts';
 import { runOnCapture } from '../../helpers/run-collector.ts';
 import { FIXTURES } from './load-fixture.ts';
 
 async function collected(topology: string) {
-  const run = await runOnCapture(topology);
-  return snapshotFromCollectorOutput(run.output, {
-    collectedAt: '2026-11-21T00:00:00.000Z', method: 'local', target: topology, durationMs: null, inputs: [], tool: 'test',
-  });
+  return (await runOnCapture(topology)).snapshot();
 }
 
 describe('collected lab captures', () => {

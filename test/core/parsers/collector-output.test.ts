@@ -37,8 +37,8 @@ describe('real collector output', () => {
     expect(data.complete).toBe(true);
     expect(data.nonce).toMatch(/^[0-9a-f-]{36}$/);
     expect(data.sections.map((s) => s.name)).toEqual([
-      'meta', 'pci', 'iommu-groups', 'iommu-class', 'pci-slots', 'acpi-tables', 'dmi-id', 'cmdline', 'version',
-      'os-release', 'cpuinfo', 'modules', 'kvm', 'vfio', 'hostusage', 'lspci', 'dmesg', 'dmidecode', 'virsh',
+      'meta', 'lspci', 'pci', 'iommu-groups', 'iommu-class', 'pci-slots', 'acpi-tables', 'dmi-id', 'cmdline',
+      'version', 'os-release', 'cpuinfo', 'modules', 'kvm', 'vfio', 'hostusage', 'dmesg', 'dmidecode', 'virsh',
     ]);
     const byName = new Map(data.sections.map((s) => [s.name, s]));
     expect(byName.get('os-release')).toMatchObject({ exitCode: 1, content: '', stderr: 'atlas: missing: /etc/os-release and /usr/lib/os-release\n' });

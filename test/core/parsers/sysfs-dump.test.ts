@@ -68,8 +68,9 @@ describe('real collector output', () => {
       expect(f.parent).toBe('0000:00:02.0');
       expect(f.iommuGroup).toBe(group.id);
     }
+    // The walk reads the class; the bus numbers are lspci's (see the pci-ids tests below).
     const bridge = data.functions.find((f) => f.address === '0000:00:02.0')!;
-    expect([bridge.classCode, bridge.secondaryBus, bridge.subordinateBus]).toEqual(['0604', 1, 1]);
+    expect([bridge.classCode, bridge.secondaryBus, bridge.subordinateBus]).toEqual(['0604', null, null]);
   });
 
   it('legacy-bridge: sysfs slots give busAddress DDDD:BB:SS and the functions in them', () => {
@@ -135,6 +136,27 @@ describe('function attributes', () => {
     // Fields sysfs cannot know are not set at all (the PCIe port type comes from lspci).
     expect('pcieType' in data.functions[0]!).toBe(false);
     expect('acs' in data.functions[0]!).toBe(false);
+  });
+
+  it('pci-ids (read when lspci failed) completes the walk\'s blocks; a value the walk has stays', () => {
+    const path = '/sys/devices/pci0000:00/0000:00:1c.0';
+    const { data, issues } = parseSysfsSections(sections({
+      pci: pciBlock('0000:00:1c.0', path, { class: '0x060400', reset_method: 'pm' }),
+      'pci-ids': [
+        pciBlock('0000:00:1c.0', path, {
+          vendor: '0x8086', device: '0xa110', class: '0x0c0330', numa_node: '-1', secondary_bus_number: '2', subordinate_bus_number: '3',
+        }),
+        `! unreadable ${path}/revision`,
+        pciBlock('0000:00:1f.0', '/sys/devices/pci0000:00/0000:00:1f.0', { vendor: '0x8086' }),
+      ].join('\n'),
+    }));
+    expect(issues).toEqual([]);
+    // 00:1f.0 is not in the walk (it came and went in between): pci-ids adds no function.
+    expect(data.functions.map((f) => f.address)).toEqual(['0000:00:1c.0']);
+    expect(data.functions[0]).toMatchObject({
+      vendorId: '8086', deviceId: 'a110', classCode: '0604', numaNode: null, secondaryBus: 2, subordinateBus: 3, resetMethods: ['pm'],
+    });
+    expect(data.unreadable).toContainEqual(expect.objectContaining({ what: `${path}/revision` }));
   });
 
   it('link: lower width alone is a downgrade; Unknown speed or width 0 is unknown, not a downgrade', () => {

@@ -11,7 +11,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCollectorOutput } from '../../../main/core/parsers/collector-output.ts';
 import { parseSysfsSections } from '../../../main/core/parsers/sysfs-dump.ts';
 import { COLLECTOR_SCRIPT } from '../../../main/io/collector/script.ts';
-import { buildCaptureTree, scratchDir } from '../../helpers/fstree.ts';
+import type { Snapshot } from '../../../main/core/model/snapshot.ts';
+import { buildCaptureTree, captureTree, scratchDir } from '../../helpers/fstree.ts';
 import { runCollector, type CollectorRun } from '../../helpers/run-collector.ts';
 
 function put(root: string, path: string, content: string) {
@@ -202,6 +203,30 @@ describe('awkward inputs', () => {
     expect(run.section('lspci').content.match(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7] /gm)).toHaveLength(14);
     expect(run.section('dmesg').exitCode).toBe(0);
     expect(existsSync(join(dirname(root), 'pwned'))).toBe(false);
+  });
+
+  it('lspci failing: the walk reads what it leaves to lspci (pci-ids), and the snapshot keeps every id', async () => {
+    // A real failure of pciutils (as with no usable access method), first on PATH.
+    const bin = scratchDir('failing-lspci');
+    writeFileSync(join(bin, 'lspci'), '#!/bin/sh\necho "lspci: Cannot find any working access method." >&2\nexit 1\n', { mode: 0o755 });
+    const root = captureTree('mixed');
+    const failed = await runCollector({ ATLAS_SYSROOT: root, PATH: `${bin}:${process.env.PATH}` });
+    const normal = await runCollector({ ATLAS_SYSROOT: root });
+    expect(failed.section('lspci').exitCode).toBe(1);
+    expect(failed.output.sections.map((s) => s.name).slice(15, 18)).toEqual(['hostusage', 'pci-ids', 'dmesg']);
+    expect(failed.output.sections[1]!.name).toBe('lspci');
+    expect(normal.output.sections.some((s) => s.name === 'pci-ids')).toBe(false);
+    const ids = (snapshot: Snapshot) => snapshot.devices.map((d) => ({
+      address: d.address, vendorId: d.vendorId, deviceId: d.deviceId, subsystemVendorId: d.subsystemVendorId,
+      subsystemDeviceId: d.subsystemDeviceId, classCode: d.classCode, revision: d.revision, numaNode: d.numaNode,
+      secondaryBus: d.secondaryBus, subordinateBus: d.subordinateBus, iommuGroup: d.iommuGroup, link: d.link,
+    }));
+    const withoutLspci = failed.snapshot();
+    expect(ids(withoutLspci)).toEqual(ids(normal.snapshot()));
+    expect(withoutLspci.devices.find((d) => d.address === '0000:00:1c.0')).toMatchObject({ vendorId: '1b36', deviceId: '000c', secondaryBus: 2 });
+    expect(withoutLspci.provenance.unreadable).toContainEqual({
+      what: 'lspci output (device names, PCIe port types, ACS, link capabilities)', why: 'lspci: Cannot find any working access method.',
+    });
   });
 
   it('reports an empty sysroot with reasons, not silence', async () => {

@@ -58,8 +58,8 @@ describe.each(topologies)('collector on lab capture %s', (topology) => {
     expect(run.output.complete).toBe(true);
     expect(run.issues).toEqual([]);
     expect(run.output.sections.map((s) => s.name)).toEqual([
-      'meta', 'pci', 'iommu-groups', 'iommu-class', 'pci-slots', 'acpi-tables', 'dmi-id', 'cmdline', 'version',
-      'os-release', 'cpuinfo', 'modules', 'kvm', 'vfio', 'hostusage', 'lspci', 'dmesg', 'dmidecode', 'virsh',
+      'meta', 'lspci', 'pci', 'iommu-groups', 'iommu-class', 'pci-slots', 'acpi-tables', 'dmi-id', 'cmdline',
+      'version', 'os-release', 'cpuinfo', 'modules', 'kvm', 'vfio', 'hostusage', 'dmesg', 'dmidecode', 'virsh',
     ]);
     const meta = run.section('meta').content;
     expect(meta).toMatch(/^script_version=1$/m);
@@ -71,14 +71,17 @@ describe.each(topologies)('collector on lab capture %s', (topology) => {
     expect(run.section('virsh').stderr).toMatch(/^atlas: skipped: /);
   });
 
+  // The snapshot, not the sysfs walk alone: the walk leaves the ids, revision, NUMA node and bus
+  // numbers to lspci (collect.sh col_pci).
   it('reads every function of pci-devices.tsv with the same facts', async () => {
     const run = await runOnCapture(topology);
-    const { data, issues } = parseSysfsSections(run.output.sections);
-    expect(issues).toEqual([]);
+    expect(parseSysfsSections(run.output.sections).issues).toEqual([]);
+    const snapshot = run.snapshot();
+    expect(snapshot.provenance.warnings).toEqual([]);
     const rows = tsvRows(topology);
-    expect(data.functions.map((f) => f.address)).toEqual(rows.map((r) => r.bdf));
+    expect(snapshot.devices.map((f) => f.address)).toEqual(rows.map((r) => r.bdf));
     for (const row of rows) {
-      const f = data.functions.find((x) => x.address === row.bdf)!;
+      const f = snapshot.devices.find((x) => x.address === row.bdf)!;
       const cls = hex(row.class!);
       const speed = (v: string | undefined) => (dash(v) === 'Unknown' ? null : dash(v));
       const width = (v: string | undefined) => (dash(v) === null || v === '0' ? null : Number(v));
@@ -113,7 +116,7 @@ describe.each(topologies)('collector on lab capture %s', (topology) => {
       const parts = row.realpath!.split('/');
       expect(f.parent).toBe(/^[0-9a-f]{4}:/.test(parts.at(-2)!) ? parts.at(-2) : null);
     }
-    expect(data.rootBuses).toEqual([{ name: 'pci0000:00', domain: 0, bus: 0 }]);
+    expect(snapshot.rootBuses).toEqual([{ name: 'pci0000:00', domain: 0, bus: 0 }]);
   });
 
   it('reads the same IOMMU groups as iommu-groups.txt (partition and types)', async () => {
@@ -251,12 +254,12 @@ describe('facts from SUMMARY.md and the capture README', () => {
   });
 
   it('mixed: root port 00:1c.0 trained at 2.5 GT/s x1 below its 8 GT/s x4 capability is downgraded', async () => {
-    const { data } = parseSysfsSections((await runOnCapture('mixed')).output.sections);
-    const port = data.functions.find((f) => f.address === '0000:00:1c.0')!;
+    const snapshot = (await runOnCapture('mixed')).snapshot();
+    const port = snapshot.devices.find((f) => f.address === '0000:00:1c.0')!;
     expect(port.link).toEqual({ currentSpeed: '2.5 GT/s PCIe', currentWidth: 1, maxSpeed: '8.0 GT/s PCIe', maxWidth: 4, downgraded: true });
     expect(port.secondaryBus).toBe(2);
     expect(port.subordinateBus).toBe(2);
-    const rp = data.functions.find((f) => f.address === '0000:00:1c.3')!;
+    const rp = snapshot.devices.find((f) => f.address === '0000:00:1c.3')!;
     expect([rp.secondaryBus, rp.subordinateBus]).toEqual([5, 9]);
   });
 

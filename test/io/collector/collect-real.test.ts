@@ -31,8 +31,8 @@ describe('collector on this machine', () => {
     expect(run.issues).toEqual([]);
     const names = run.output.sections.map((s) => s.name);
     expect(names.slice(0, 17)).toEqual([
-      'meta', 'pci', 'iommu-groups', 'iommu-class', 'pci-slots', 'acpi-tables', 'dmi-id', 'cmdline', 'version',
-      'os-release', 'cpuinfo', 'modules', 'kvm', 'vfio', 'hostusage', 'lspci', 'dmesg',
+      'meta', 'lspci', 'pci', 'iommu-groups', 'iommu-class', 'pci-slots', 'acpi-tables', 'dmi-id', 'cmdline',
+      'version', 'os-release', 'cpuinfo', 'modules', 'kvm', 'vfio', 'hostusage', 'dmesg',
     ]);
     expect(names).toContain('dmidecode');
     expect(names).toContain('virsh');
@@ -54,7 +54,11 @@ describe('collector on this machine', () => {
     expect(data.functions.map((f) => f.address)).toEqual(entries);
     for (const f of data.functions) {
       expect(`/sys/devices/${f.sysfsPath}`).toBe(realpathSync(`/sys/bus/pci/devices/${f.address}`));
-      expect(`0x${f.vendorId}`).toBe(readFileSync(`/sys/bus/pci/devices/${f.address}/vendor`, 'utf8').trim());
+    }
+    // The ids are lspci's (the walk leaves them to it), or pci-ids' when lspci failed.
+    for (const d of run.snapshot().devices) {
+      expect(`0x${d.vendorId}`).toBe(readFileSync(`/sys/bus/pci/devices/${d.address}/vendor`, 'utf8').trim());
+      expect(`0x${d.classCode}${d.progIf}`).toBe(readFileSync(`/sys/bus/pci/devices/${d.address}/class`, 'utf8').trim());
     }
     const groups = existsSync('/sys/kernel/iommu_groups') ? readdirSync('/sys/kernel/iommu_groups') : [];
     expect(data.groups!.map((g) => String(g.id)).sort()).toEqual(groups.sort());
