@@ -86,7 +86,7 @@ describe('collect over SSH', () => {
     const collecting = collectSnapshot(transport, {
       env: { ATLAS_SYSROOT: tree },
       progress: (m) => {
-        if (!killed && m.includes('reading pci')) {
+        if (!killed && m.includes('reading lspci')) {
           killed = true;
           void sshd.killSessions('SIGKILL');
         }

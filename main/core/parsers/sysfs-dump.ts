@@ -392,9 +392,11 @@ function toPatch(ctx: Ctx, raw: RawFunction, kernelHasResetMethod: boolean, grou
   else if (a[RESET_METHOD] !== undefined) patch.resetMethods = a[RESET_METHOD].split(/\s+/).filter(Boolean);
   else patch.resetMethods = kernelHasResetMethod ? [] : null;
 
-  // boot_vga is created for VGA-class functions only (pci-sysfs.c): absent elsewhere = not the boot VGA.
+  // boot_vga is created for VGA-class functions only (pci-sysfs.c) and the walk looks for it on
+  // every function: absent = not the boot VGA. Earlier collectors looked only where the class was
+  // VGA, so there a VGA function without the file stays unknown.
   if (a[BOOT_VGA] !== undefined) patch.bootVga = a[BOOT_VGA].trim() === '1';
-  else if (patch.classCode) patch.bootVga = isVgaClass(patch.classCode) ? null : false;
+  else if (!raw.unreadable?.has('boot_vga')) patch.bootVga = patch.classCode && isVgaClass(patch.classCode) ? null : false;
 
   const vfLinks = raw.virtfns === null ? [] : [...raw.virtfns.keys()]
     .filter((n) => /^virtfn\d+$/.test(n))

@@ -40,12 +40,12 @@
 #   lspci         `lspci -vvv -nn -D -x` (with sudo -n when allowed)
 #   pci           per /sys/bus/pci/devices/* entry:
 #                   P <name> <real path>      the resolved device directory
-#                   A <attr> <first line>     class current_link_speed current_link_width
+#                   A <attr> <first line>     current_link_speed current_link_width
 #                                             max_link_speed max_link_width reset_method
-#                                             sriov_totalvfs driver_override boot_vga sriov_numvfs
+#                                             sriov_totalvfs sriov_numvfs driver_override boot_vga
 #                                             (absent files: no line; files that cannot exist are
 #                                             not looked for: see col_pci)
-#                   L <link> <real path>      driver physfn virtfn<N> (virtfn<N>: SR-IOV PFs only)
+#                   L <link> <real path>      physfn virtfn<N> (virtfn<N>: SR-IOV PFs only)
 #                 A function's IOMMU group is not repeated here: it is the group whose member
 #                 list names it (iommu-groups), the other half of the same kernel link. The
 #                 attributes lspci prints for every function, as any user, are not read here
@@ -71,9 +71,10 @@
 #                 `ipaddr <ip -o addr line>`, `route <line>` (/proc/net/route),
 #                 `inet6 <line>` (/proc/net/if_inet6), `fb <name> <real path of device>`,
 #                 `drm <name> <real path of device>`
-#   pci-ids       only when lspci did not end with rc=0: per function `P <name> <real path>` and
+#   pci-ids       only when lspci did not end with rc=0: per function `P <name> <real path>`,
 #                 `A <attr> <first line>` for vendor device subsystem_vendor subsystem_device
-#                 revision numa_node secondary_bus_number subordinate_bus_number
+#                 class revision numa_node secondary_bus_number subordinate_bus_number, and
+#                 `L driver <real path>`
 #   dmesg         `dmesg`; when that fails, `sudo -n dmesg` or
 #                 `journalctl -k -b --no-pager -q -o short-monotonic` (said on stderr)
 #   dmidecode     `dmidecode -t 0,1,2,9`, only as root or with sudo -n; otherwise skipped
@@ -315,10 +316,10 @@ col_meta() {
 # printf at once, and a write per line is a large part of the walk on thousands of functions.
 # Opening a file is what a walk pays for (dash's `read` adds a syscall per byte), so the walk
 # skips what lspci reads from the same sysfs files and prints for every function even without
-# root: the ids, revision, NUMA node (libpci's sysfs access, lib/sysfs.c) and the bridges' bus
-# numbers (config header, the first 64 bytes any user may read). It keeps `class`, which says
-# whether boot_vga can exist, and what lspci does not print or prints only as root: link
-# speed and width, reset_method, driver_override, boot_vga, SR-IOV counts.
+# root: the ids, class, revision, NUMA node, bound driver (libpci's sysfs access, lib/sysfs.c)
+# and the bridges' bus numbers (config header, the first 64 bytes any user may read). It reads
+# what lspci does not print, or prints only as root: link speed and width, reset_method,
+# driver_override, boot_vga, SR-IOV counts and links.
 col_pci() {
   _base=$SYS/bus/pci/devices
   if [ ! -d "$_base" ]; then
@@ -326,12 +327,9 @@ col_pci() {
     return 0
   fi
   # What a function's lines so far say: a PCIe function (current_link_speed read or unreadable),
-  # a VGA class (0x0300, or 0x0001 from before PCI 2.0), any class, an SR-IOV PF (sriov_totalvfs).
+  # an SR-IOV PF (sriov_totalvfs).
   _pcie="${NL}A current_link_speed "
   _pcie_unreadable="/current_link_speed$NL"
-  _vga="${NL}A class 0x0300"
-  _vga_old="${NL}A class 0x0001"
-  _class="${NL}A class "
   _pf="${NL}A sriov_totalvfs "
   _pf_unreadable="/sriov_totalvfs$NL"
   _count=0
@@ -346,32 +344,33 @@ col_pci() {
     _real=$PWD
     _path=${_real#"$SYSROOT"}
     _out="P $_name $_path$NL"
-    for _a in class current_link_speed current_link_width max_link_speed max_link_width \
-      reset_method sriov_totalvfs driver_override boot_vga sriov_numvfs; do
-      # No lookup where the file cannot be (drivers/pci/pci-sysfs.c, iov.c): the link attributes
-      # come as four (PCIe functions only), boot_vga for VGA classes only, sriov_numvfs beside
-      # sriov_totalvfs (SR-IOV PFs only).
+    for _a in current_link_speed current_link_width max_link_speed max_link_width reset_method \
+      sriov_totalvfs sriov_numvfs driver_override boot_vga; do
+      # Only where the file can be (drivers/pci/pci-sysfs.c, iov.c): the link attributes come as
+      # four (PCIe functions only), sriov_numvfs beside sriov_totalvfs (SR-IOV PFs only). Files
+      # that many functions lack are tested first (boot_vga exists for VGA-class functions only):
+      # a redirection from a missing file costs dash an open and three writes of its error
+      # message, a test costs one stat.
       case $_a in
-        current_link_width) case $_out in *"$_pcie"*) ;; *"$_pcie_unreadable"*) ;; *) continue ;; esac ;;
-        max_link_speed) case $_out in *"$_pcie"*) ;; *"$_pcie_unreadable"*) ;; *) continue ;; esac ;;
-        max_link_width) case $_out in *"$_pcie"*) ;; *"$_pcie_unreadable"*) ;; *) continue ;; esac ;;
-        boot_vga) case $_out in *"$_vga"*) ;; *"$_vga_old"*) ;; *"$_class"*) continue ;; esac ;;
-        sriov_numvfs) case $_out in *"$_pf"*) ;; *"$_pf_unreadable"*) ;; *) continue ;; esac ;;
+        current_link_width|max_link_speed|max_link_width) case $_out in *"$_pcie"*|*"$_pcie_unreadable"*) ;; *) continue ;; esac ;;
+        sriov_numvfs) case $_out in *"$_pf"*|*"$_pf_unreadable"*) ;; *) continue ;; esac ;;
+        current_link_speed|reset_method|sriov_totalvfs|boot_vga) [ -e "$_a" ] || continue ;;
       esac
       # A newline is never a value (read stops at one): still there, the file could not be opened.
       _v=$NL
       IFS= read -r _v < "$_a"
       if [ "$_v" != "$NL" ]; then
         _out="${_out}A $_a $_v$NL"
-      elif [ -e "$_a" ]; then
+      else
         _out="$_out! unreadable $_path/$_a$NL"
       fi
     done
     # Links by absolute path: the shell never has to come back into the function's directory.
     # The group (iommu_group) is the iommu-groups section's member list, the kernel's other
-    # link to the same group (iommu_group_add_device); virtfnN exist for SR-IOV PFs only.
-    set -- driver physfn
-    case $_out in *"$_pf"*) set -- driver physfn "$_real"/virtfn* ;; *"$_pf_unreadable"*) set -- driver physfn "$_real"/virtfn* ;; esac
+    # link to the same group (iommu_group_add_device); the bound driver is lspci's "Kernel
+    # driver in use" (the same link); virtfnN exist for SR-IOV PFs only.
+    set -- physfn
+    case $_out in *"$_pf"*|*"$_pf_unreadable"*) set -- physfn "$_real"/virtfn* ;; esac
     for _l in "$@"; do
       _l=${_l##*/}
       [ -L "$_real/$_l" ] || continue
@@ -388,18 +387,21 @@ col_pci() {
 }
 
 # What col_pci leaves to lspci, read when lspci failed or is missing: the same `P` lines, then
-# the attributes (bus numbers for bridges only).
+# the attributes (bus numbers for bridges only) and the bound driver.
 col_pci_ids() {
   _base=$SYS/bus/pci/devices
   [ -d "$_base" ] || return 0
   for _d in "$_base"/*; do
     cd -P -- "$_d" 2>/dev/null || continue
     printf 'P %s %s\n' "${_d##*/}" "${PWD#"$SYSROOT"}"
-    set -- vendor device subsystem_vendor subsystem_device revision numa_node
+    set -- vendor device subsystem_vendor subsystem_device class revision numa_node
     [ -e secondary_bus_number ] && set -- "$@" secondary_bus_number subordinate_bus_number
     for _a in "$@"; do
       attr "$_a" "$_a"
     done
+    if [ -L driver ] && cd -P driver 2>/dev/null; then
+      printf 'L driver %s\n' "${PWD#"$SYSROOT"}"
+    fi
   done
   cd /
 }

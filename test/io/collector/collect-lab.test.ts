@@ -239,11 +239,12 @@ describe('facts from SUMMARY.md and the capture README', () => {
   });
 
   it('vfio-bound: the GPU functions and VF 02:00.1 are bound to vfio-pci through driver_override', async () => {
-    const { data } = parseSysfsSections((await runOnCapture('vfio-bound')).output.sections);
-    const bound = data.functions.filter((f) => f.driver === 'vfio-pci').map((f) => f.address);
+    // The driver is lspci's "Kernel driver in use", the override the walk's driver_override.
+    const { devices } = (await runOnCapture('vfio-bound')).snapshot();
+    const bound = devices.filter((f) => f.driver === 'vfio-pci').map((f) => f.address);
     expect(bound).toEqual(['0000:01:00.0', '0000:01:00.1', '0000:02:00.1']);
-    for (const a of bound) expect(data.functions.find((f) => f.address === a)!.driverOverride).toBe('vfio-pci');
-    expect(data.functions.filter((f) => f.driverOverride !== null)).toHaveLength(3);
+    for (const a of bound) expect(devices.find((f) => f.address === a)!.driverOverride).toBe('vfio-pci');
+    expect(devices.filter((f) => f.driverOverride !== null)).toHaveLength(3);
   });
 
   it('switch: xio3130 downstream ports report max speed Unknown / width 0, which is not a downgrade', async () => {
