@@ -3,10 +3,10 @@
  * same steps collectSnapshot() takes (connect, run the script, parse the framing, build the
  * snapshot, close), each timed, and the script's sections timed by when their `SECTION` marker
  * lines arrive. The gap between two markers is the first section's time plus whatever of its
- * output was still in transit. The script runs the sysfs walks after `pci` (iommu-groups to
- * hostusage) and lspci in the background while the pci walk runs, and prints them after it:
- * their markers arrive together once `pci` ends, so `pci` holds the time of all three and the
- * next gaps only the rest of the wait and the shipping of their output.
+ * output was still in transit. The script streams lspci while the pci walk and the other sysfs
+ * walks (iommu-groups to hostusage) run beside it, and prints the walks after it: `lspci` holds
+ * the time of all three and the walks' gaps only the rest of the wait and the shipping of their
+ * output.
  */
 import { parseCollectorOutput } from '../../main/core/parsers/collector-output.ts';
 import { snapshotFromCollectorOutput } from '../../main/core/snapshot/from-collector.ts';

@@ -4,38 +4,22 @@
  * captured once from a real run of the script, and a CPU profile of them (node:inspector) that
  * says which functions the time is spent in.
  */
-import { existsSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import type { Snapshot } from '../../main/core/model/snapshot.ts';
 import { parseCollectorOutput } from '../../main/core/parsers/collector-output.ts';
 import { snapshotFromCollectorOutput } from '../../main/core/snapshot/from-collector.ts';
-import { predictGroups } from '../../main/core/analysis/predictor/index.ts';
+import { analyzeSnapshot } from '../../main/core/analysis/analyze.ts';
 import { now, round, statsOf, type Stats } from './measure.ts';
 
 export interface Analysis {
-  /** What was timed: "analyzeSnapshot (main/core/analysis/analyze.ts)" or "predictGroups (…)". */
+  /** What was timed, e.g. "analyzeSnapshot (main/core/analysis/analyze.ts)". */
   name: string;
   run(snapshot: Snapshot): unknown;
 }
 
-const ANALYZE_MODULE = new URL('../../main/core/analysis/analyze.ts', import.meta.url);
-
-/**
- * Issue 3's analysis entry point when it exists (it is being written in parallel), else the group
- * predictor, the part of the analysis that walks the whole topology.
- */
-export async function loadAnalysis(): Promise<Analysis> {
-  if (existsSync(fileURLToPath(ANALYZE_MODULE))) {
-    // A runtime URL, not a literal specifier: the type check must not depend on a file that may not exist yet.
-    const mod = (await import(ANALYZE_MODULE.href)) as Record<string, unknown>;
-    const analyze = mod.analyzeSnapshot;
-    if (typeof analyze === 'function') {
-      return { name: 'analyzeSnapshot (main/core/analysis/analyze.ts)', run: (s) => (analyze as (s: Snapshot) => unknown)(s) };
-    }
-  }
-  return { name: 'predictGroups (main/core/analysis/predictor, analyze.ts not present)', run: (s) => predictGroups(s) };
-}
+/** Issue 3's analysis entry point: what `iommu-atlas analyze` runs on a snapshot. */
+export const ANALYSIS: Analysis = { name: 'analyzeSnapshot (main/core/analysis/analyze.ts)', run: (s) => analyzeSnapshot(s) };
 
 /** The collector's output text into a Snapshot, as collectSnapshot() does after the run. */
 export function snapshotOfOutput(text: string): Snapshot {

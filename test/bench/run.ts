@@ -30,7 +30,7 @@ import { buildBigTree, checkSnapshotOfTree, type BigTree } from '../helpers/big-
 import { breakdownRun, type Breakdown } from './breakdown.ts';
 import { interleaved, now, pairedRatio, repeated, round, timeOnce, type Stats } from './measure.ts';
 import { naivePlan, runNaive, type NaiveResult } from './naive.ts';
-import { loadAnalysis, profile, snapshotOfOutput, timePure, type PureTimings, type ProfileEntry } from './parse.ts';
+import { ANALYSIS, profile, snapshotOfOutput, timePure, type PureTimings, type ProfileEntry } from './parse.ts';
 import { bareOpenSshTrue, connectOurs, connectRaw, ourTransportTrue, SKIP_BASHRC, startSshBench, type SshBench } from './ssh.ts';
 
 const SMALL = 300;
@@ -174,7 +174,7 @@ async function main(): Promise<void> {
   rmSync(huge.tree.root, { recursive: true, force: true });
 
   // 2. Parse and analysis in process.
-  const analysis = await loadAnalysis();
+  const analysis = ANALYSIS;
   log(`parse ${PARSE} functions, analysis: ${analysis.name}`);
   const pure = await timePure(hugeText, analysis, PARSE_RUNS);
   const predicted = predictGroups(hugeSnapshot).predicted.map((g) => g.devices);
@@ -333,7 +333,7 @@ function report(res: Results): string {
     lines.push('', `  where the time goes: ${name} (${b.functions} functions, ${(b.outputBytes / 1e6).toFixed(1)} MB of output), total ${ms(b.totalMs)}`);
     lines.push(`    connect ${ms(b.connectMs)} | script run ${ms(b.runMs)} (first byte after ${ms(b.firstByteMs)}) | framing ${ms(b.framingMs)} | snapshot ${ms(b.snapshotMs)} | close ${ms(b.closeMs)}`);
     const big = b.sections.filter((s) => s.ms >= 5).map((s) => `${s.name} ${ms(s.ms)}`);
-    lines.push(`    script sections of 5 ms or more: ${big.join(', ') || 'none'} (by marker arrival: the walks after pci and lspci run alongside pci, see breakdown.ts)`);
+    lines.push(`    script sections of 5 ms or more: ${big.join(', ') || 'none'} (by marker arrival: the walks run alongside lspci and are printed after it, see breakdown.ts)`);
   }
   for (const [title, entries] of [['parse', res.parseProfile], [`analysis (${res.pure.analysis.split(' (')[0]})`, res.analysisProfile]] as const) {
     if (!entries) continue;
