@@ -80,7 +80,7 @@ describe('collect over SSH', () => {
   });
 
   it('sshd killed mid-collection gives a clean error, not a partial snapshot', async () => {
-    const transport = await connectSsh(`root@127.0.0.1:${sshd.port}`, options());
+    const transport = await connectSsh(`root@127.0.0.1:${sshd.port}`, options({ acceptNewHostKey: true }));
     // A large sysroot collection takes long enough to be cut: kill the session as soon as output flows.
     let killed = false;
     const collecting = collectSnapshot(transport, {
