@@ -92,7 +92,28 @@ function parseAddressPath(
 
 const PROG_IF_SUFFIX = / \(prog-if ([0-9a-fA-F]{2})(?: \[[^\]]*\])?\)$/;
 const REV_SUFFIX = / \(rev ([0-9a-fA-F]{2})\)$/;
-const IDS_SUFFIX = / ?\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]$/;
+
+function isHexDigit(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/**
+ * The ids names.c appends with -nn, " [8086:10d3]" at the end of the text (the space optional),
+ * as the regex / ?\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]$/ would find them: where they start
+ * and the ids, lower-cased; null when the text does not end so. Checked in place: every header
+ * and Subsystem line has them, and a regex without a fixed start tries every position.
+ */
+function idsSuffix(text: string): { index: number; vendorId: string; deviceId: string } | null {
+  const open = text.length - 11;
+  if (open < 0 || text.charCodeAt(open) !== 0x5b || text.charCodeAt(open + 5) !== 0x3a || text.charCodeAt(open + 10) !== 0x5d) return null;
+  for (let i = open + 1; i < open + 10; i++) if (i !== open + 5 && !isHexDigit(text.charCodeAt(i))) return null;
+  return {
+    index: open > 0 && text.charCodeAt(open - 1) === 0x20 ? open - 1 : open,
+    vendorId: text.slice(open + 1, open + 5).toLowerCase(),
+    deviceId: text.slice(open + 6, open + 10).toLowerCase(),
+  };
+}
+
 const NUMERIC_IDS = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
 /** `lspci` without -n, names.c for an unknown device: "Device 1234:1111", or "Intel Corporation Device 0d57". */
 const PLAIN_UNKNOWN_IDS = /^Device ([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
@@ -145,8 +166,8 @@ export function parseLspciHeader(
     revision = revMatch[1]!.toLowerCase();
     tail = tail.slice(0, revMatch.index);
   }
-  const description = parseDescription(tail);
-  return { address: path.address, parent: path.parent, className, classCode, ...description, revision, progIf };
+  const { vendorId, deviceId, names } = parseDescription(tail);
+  return { address: path.address, parent: path.parent, className, classCode, vendorId, deviceId, names, revision, progIf };
 }
 
 /**
@@ -157,10 +178,10 @@ export function parseLspciHeader(
 export function parseDescription(text: string): { vendorId: string | null; deviceId: string | null; names: string | null } {
   const numeric = NUMERIC_IDS.exec(text) ?? PLAIN_UNKNOWN_IDS.exec(text);
   if (numeric) return { vendorId: numeric[1]!.toLowerCase(), deviceId: numeric[2]!.toLowerCase(), names: null };
-  const bracketed = IDS_SUFFIX.exec(text);
+  const bracketed = idsSuffix(text);
   if (bracketed) {
     const names = text.slice(0, bracketed.index);
-    return { vendorId: bracketed[1]!.toLowerCase(), deviceId: bracketed[2]!.toLowerCase(), names: names === '' ? null : names };
+    return { vendorId: bracketed.vendorId, deviceId: bracketed.deviceId, names: names === '' ? null : names };
   }
   const plainUnknown = PLAIN_UNKNOWN_DEVICE.exec(text);
   if (plainUnknown) {
@@ -211,12 +232,12 @@ export class VendorNames {
 export function parseSubsystemValue(value: string): {
   vendorId: string | null; deviceId: string | null; name: string | null; text: string;
 } {
-  const ids = IDS_SUFFIX.exec(value);
+  const ids = idsSuffix(value);
   const text = ids ? value.slice(0, ids.index) : value;
   const name = text === 'Device' ? '' : text.endsWith(' Device') ? text.slice(0, -7) : text;
   return {
-    vendorId: ids ? ids[1]!.toLowerCase() : null,
-    deviceId: ids ? ids[2]!.toLowerCase() : null,
+    vendorId: ids ? ids.vendorId : null,
+    deviceId: ids ? ids.deviceId : null,
     name: name === '' ? null : name,
     text,
   };
@@ -297,7 +318,8 @@ function isBlank(c: number): boolean {
 
 /** The ACS flag whose lspci name is text[start, end), if any. */
 function acsFlagAt(text: string, start: number, end: number): (typeof ACS_FLAGS)[number] | undefined {
-  return ACS_FLAGS.find((f) => f.lspci.length === end - start && text.startsWith(f.lspci, start));
+  for (const f of ACS_FLAGS) if (f.lspci.length === end - start && text.startsWith(f.lspci, start)) return f;
+  return undefined;
 }
 
 /**
@@ -372,6 +394,8 @@ export function buildLink(
   currentSpeed: string | null, currentWidth: number | null,
   saysDowngraded: boolean,
 ): Link {
-  const link = { currentSpeed, currentWidth, maxSpeed, maxWidth };
-  return { ...link, downgraded: saysDowngraded ? true : linkDowngraded(link) };
+  // Built whole rather than spread from a partial one: there is one per PCIe function.
+  const link: Link = { currentSpeed, currentWidth, maxSpeed, maxWidth, downgraded: null };
+  link.downgraded = saysDowngraded ? true : linkDowngraded(link);
+  return link;
 }

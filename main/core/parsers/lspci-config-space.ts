@@ -73,7 +73,11 @@ function hexValue(text: string, start: number, end: number): number {
   return value;
 }
 
-const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+/** "00" to "ff", made once: every function with a dump needs eight or so. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const hexByte = (config: Uint8Array, at: number) => HEX_BYTES[byteAt(config, at)]!;
+/** A little-endian word as four hex digits, high byte first. */
+const hexWord = (config: Uint8Array, at: number) => hexByte(config, at + 1) + hexByte(config, at);
 
 /** PCIe Link Capabilities/Status speed field (PCI_EXP_LNKCAP_SLS_*) in sysfs spelling. */
 function speedFromCode(code: number): string {
@@ -90,17 +94,17 @@ export function decodeConfigSpace(config: Uint8Array, length: number): Omit<Func
   const facts: Omit<FunctionPatch, 'address'> = {};
   if (length < 64) return facts;
 
-  facts.vendorId = hex(wordAt(config, 0x00), 4);
-  facts.deviceId = hex(wordAt(config, 0x02), 4);
-  facts.revision = hex(byteAt(config, 0x08), 2);
-  facts.progIf = hex(byteAt(config, 0x09), 2);
-  facts.classCode = hex(byteAt(config, 0x0b), 2) + hex(byteAt(config, 0x0a), 2);
+  facts.vendorId = hexWord(config, 0x00);
+  facts.deviceId = hexWord(config, 0x02);
+  facts.revision = hexByte(config, 0x08);
+  facts.progIf = hexByte(config, 0x09);
+  facts.classCode = hexWord(config, 0x0a);
   const headerType = byteAt(config, 0x0e) & 0x7f;
   facts.headerType = headerType;
   facts.multifunction = (byteAt(config, 0x0e) & 0x80) !== 0;
   if (headerType === 0) {
-    facts.subsystemVendorId = hex(wordAt(config, 0x2c), 4);
-    facts.subsystemDeviceId = hex(wordAt(config, 0x2e), 4);
+    facts.subsystemVendorId = hexWord(config, 0x2c);
+    facts.subsystemDeviceId = hexWord(config, 0x2e);
   } else if (headerType === 1 || headerType === 2) {
     // PCI_SECONDARY_BUS / PCI_CB_CARD_BUS and the subordinate bus share offsets 0x19/0x1a.
     facts.secondaryBus = byteAt(config, 0x19);

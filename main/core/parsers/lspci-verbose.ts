@@ -46,6 +46,8 @@ type CapabilityKind = 'express' | 'acs' | 'sriov' | 'af' | 'other';
 interface Block {
   patch: FunctionPatch;
   names: string | null;
+  /** The header's vendor id, which names are split by (the dump's may fill the patch's). */
+  vendorId: string | null;
   /** -1 until the first indented line: that line's indentation is the block's top level. */
   baseIndent: number;
   /** 0 header (+ -k lines), 1 `-v` (Flags:), 2 `-vv` (Control:). */
@@ -66,16 +68,33 @@ interface Block {
   sriov: { totalVfs: number | null; numVfs: number | null } | null;
   driverSeen: boolean;
   groupSeen: boolean;
-  config: Uint8Array | null;
+  /** How far the hex dump went (0 without one); the bytes are in parseLspciVerbose's buffer. */
   configLength: number;
+}
+
+/**
+ * A block turned into its patch when it ends, with what can be settled only once the whole text
+ * is read (see settle). Only this much is kept per device until then: on a big host, whatever is
+ * kept is copied by every garbage collection until the end of the parse.
+ */
+interface Closed {
+  patch: FunctionPatch;
+  names: string | null;
+  vendorId: string | null;
+  /** No driver line, and no -v to say that -k was in effect (another device's -k line will). */
+  driverUnsaid: boolean;
+  groupSeen: boolean;
+  denied: boolean;
+  /** A 256-byte dump: no extended capabilities, if another function's dump went beyond 256. */
+  legacyDump: boolean;
 }
 
 function newBlock(patch: FunctionPatch, names: string | null): Block {
   return {
-    patch, names, baseIndent: -1, detail: 0, denied: false, capability: null, express: null,
+    patch, names, vendorId: patch.vendorId ?? null, baseIndent: -1, detail: 0, denied: false, capability: null, express: null,
     devCapSeen: false, flr: false, previous: null, linkCap: null, linkStatus: null, slotNumber: null,
     afSeen: false, acsSeen: false, acsCap: null, acsCtl: null, sriov: null, driverSeen: false, groupSeen: false,
-    config: null, configLength: 0,
+    configLength: 0,
   };
 }
 
@@ -87,7 +106,12 @@ const TOP_LEVEL_KEYS = [
   'Capabilities: ', 'Control:', 'Flags:', 'Subsystem: ', 'Physical Slot: ', 'IOMMU group: ', 'NUMA node: ',
   'Kernel driver in use: ', 'Kernel modules: ', 'Bus: ',
 ] as const;
-const TOP_LEVEL_INITIALS = new Set(TOP_LEVEL_KEYS.map((k) => k.charCodeAt(0)));
+type TopLevelKey = (typeof TOP_LEVEL_KEYS)[number];
+/** The keys by their first character (ASCII): most top-level lines are not read, and one look says so. */
+const KEYS_BY_INITIAL: (TopLevelKey[] | undefined)[] = Array.from({ length: 128 }, (_, c) => {
+  const keys = TOP_LEVEL_KEYS.filter((k) => k.charCodeAt(0) === c);
+  return keys.length ? keys : undefined;
+});
 const CAPABILITY = /^\[[0-9a-fA-F]{2,3}(?: v\d+)?\] (.*)$/;
 
 function readLink(text: string): { speed: string | null; width: number | null } {
@@ -115,8 +139,21 @@ function keyAt(text: string, at: number, key: string): boolean {
   return true;
 }
 
-function topLevelKey(text: string, at: number): (typeof TOP_LEVEL_KEYS)[number] | null {
-  for (const key of TOP_LEVEL_KEYS) if (keyAt(text, at, key)) return key;
+/** Which of the PCI Express register lines this parser reads text[at...] starts with, if any. */
+function expressKey(text: string, at: number): 'DevCap:' | 'LnkCap:' | 'LnkSta:' | 'SltCap:' | null {
+  // All four are 7 characters long, the last a colon: that and the first character rule out
+  // the other thirty-odd lines of the capability (DevCtl2, LnkSta2, continuations...) at once.
+  if (text.charCodeAt(at + 6) !== 0x3a) return null;
+  switch (text.charCodeAt(at)) {
+    case 0x44: return keyAt(text, at, 'DevCap:') ? 'DevCap:' : null;
+    case 0x4c: return keyAt(text, at, 'LnkCap:') ? 'LnkCap:' : keyAt(text, at, 'LnkSta:') ? 'LnkSta:' : null;
+    case 0x53: return keyAt(text, at, 'SltCap:') ? 'SltCap:' : null;
+    default: return null;
+  }
+}
+
+function topLevelKey(text: string, at: number, keys: readonly TopLevelKey[]): TopLevelKey | null {
+  for (const key of keys) if (keyAt(text, at, key)) return key;
   return null;
 }
 
@@ -130,18 +167,25 @@ function decimal(text: string): number | null {
 
 export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
   const issues: ParseIssue[] = [];
-  const blocks: Block[] = [];
+  const blocks: Closed[] = [];
   const seen = new Set<string>();
   const vendors = new VendorNames();
   const secondaryBuses = new Map<string, number>();
+  const secondaryBusOf = (bridge: string) => secondaryBuses.get(bridge);
   let current: Block | null = null;
   let skipping = false;
   let anyGroup = false;
   let anyKernelLine = false;
   let extendedDump = false;
 
+  // One buffer for the dump of the block being read, decoded when the block ends: bytes past
+  // what the dump showed read as 0, and are zeroed again after each block.
+  const config = new Uint8Array(CONFIG_SPACE_SIZE);
   const finish = () => {
-    if (current) blocks.push(current);
+    if (current) {
+      blocks.push(closeBlock(current, config));
+      config.fill(0, 0, current.configLength);
+    }
     current = null;
   };
 
@@ -175,7 +219,7 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
         const count = readHexDumpLine(text, lineStart, stop, dumpBytes, dumpAt);
         if (count > 0) {
           if (current && !skipping) {
-            addDump(current, dumpAt.offset, dumpBytes, count);
+            addDump(current, config, dumpAt.offset, dumpBytes, count);
             if (dumpAt.offset >= LEGACY_CONFIG_SIZE) extendedDump = true;
           }
           continue;
@@ -186,13 +230,13 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
       if ((colon === 2 || colon === 3) && line[colon + 1] === ' ') {
         const dump = parseHexDumpLine(line);
         if (dump && current && !skipping) {
-          addDump(current, dump.offset, dump.bytes, dump.bytes.length);
+          addDump(current, config, dump.offset, dump.bytes, dump.bytes.length);
           if (dump.offset >= LEGACY_CONFIG_SIZE) extendedDump = true;
           continue;
         }
         if (dump && skipping) continue;
       }
-      const header = parseLspciHeader(line, (bridge) => secondaryBuses.get(bridge));
+      const header = parseLspciHeader(line, secondaryBusOf);
       if (header) {
         finish();
         if (seen.has(header.address)) {
@@ -221,7 +265,9 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
       block.previous = null;
       block.capability = null;
       // Most top-level lines are not read at all; their first letter already says so.
-      if (TOP_LEVEL_INITIALS.has(text.charCodeAt(first))) topLevelLine(block, first, stop, lineNumber);
+      const initial = text.charCodeAt(first);
+      const keys = initial < 128 ? KEYS_BY_INITIAL[initial] : undefined;
+      if (keys) topLevelLine(block, first, stop, lineNumber, keys);
     } else if (block.capability === 'other' || block.capability === null) {
       block.previous = null;
     } else {
@@ -231,8 +277,8 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
   finish();
 
   /** A line at the block's top level, text[first, stop); only the values read are copied. */
-  function topLevelLine(block: Block, first: number, stop: number, at: number): void {
-    const key = topLevelKey(text, first);
+  function topLevelLine(block: Block, first: number, stop: number, at: number, keys: readonly TopLevelKey[]): void {
+    const key = topLevelKey(text, first, keys);
     if (!key) return;
     const value = text.slice(first + key.length, stop);
     const patch = block.patch;
@@ -325,16 +371,18 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
     const previous = block.previous;
     block.previous = null;
     switch (block.capability) {
-      case 'express':
-        if (keyAt(text, first, 'DevCap:')) {
+      case 'express': {
+        const key = expressKey(text, first);
+        if (key === 'DevCap:') {
           block.devCapSeen = true;
           block.previous = 'DevCap';
-        } else if (keyAt(text, first, 'LnkCap:')) {
+        } else if (key === 'LnkCap:') {
           block.linkCap = readLink(text.slice(first, stop));
-        } else if (keyAt(text, first, 'LnkSta:')) {
+        } else if (key === 'LnkSta:') {
           const line = text.slice(first, stop);
-          block.linkStatus = { ...readLink(line), downgraded: line.includes('(downgraded)') };
-        } else if (keyAt(text, first, 'SltCap:')) {
+          const link = readLink(line);
+          block.linkStatus = { speed: link.speed, width: link.width, downgraded: line.includes('(downgraded)') };
+        } else if (key === 'SltCap:') {
           block.previous = 'SltCap';
         } else if (previous === 'DevCap') {
           // FLReset+ here is the capability bit; DevCtl's continuation has the control bit.
@@ -344,6 +392,7 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
           if (slot) block.slotNumber = parseInt(slot[1]!, 10);
         }
         return;
+      }
       case 'acs':
         if (keyAt(text, first, 'ACSCap:') || keyAt(text, first, 'ACSCtl:')) {
           const line = text.slice(first, stop);
@@ -370,48 +419,24 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
     }
   }
 
-  let accessDenied = false;
-  const functions = blocks.map((block) => {
-    if (block.denied) accessDenied = true;
-    return finishBlock(block, vendors, anyGroup, anyKernelLine, extendedDump);
-  });
-  return { data: { functions, accessDenied }, issues };
+  const functions = blocks.map((closed) => settle(closed, vendors, anyGroup, anyKernelLine, extendedDump));
+  return { data: { functions, accessDenied: blocks.some((b) => b.denied) }, issues };
 }
 
-/**
- * The buffer grows to the dump's size class (64, 256 or 4096 bytes, as -x, -xxx, -xxxx print):
- * most dumps are the 64-byte header, and a 4 KiB buffer per function would be mostly zeroes.
- * Bytes past the buffer read as 0 in decodeConfigSpace, as unwritten bytes of a larger one would.
- */
-function addDump(block: Block, offset: number, bytes: ArrayLike<number>, count: number): void {
-  const end = offset + count;
-  const size = end <= 64 ? 64 : end <= LEGACY_CONFIG_SIZE ? LEGACY_CONFIG_SIZE : CONFIG_SPACE_SIZE;
-  if (!block.config || block.config.length < size) {
-    const grown = new Uint8Array(size);
-    if (block.config) grown.set(block.config);
-    block.config = grown;
-  }
-  for (let i = 0; i < count; i++) block.config[offset + i] = bytes[i]!;
-  block.configLength = Math.max(block.configLength, end);
+function addDump(block: Block, config: Uint8Array, offset: number, bytes: ArrayLike<number>, count: number): void {
+  for (let i = 0; i < count; i++) config[offset + i] = bytes[i]!;
+  block.configLength = Math.max(block.configLength, offset + count);
 }
 
-function finishBlock(
-  block: Block, vendors: VendorNames, anyGroup: boolean, anyKernelLine: boolean, extendedDump: boolean,
-): FunctionPatch {
+/** Everything the block says by itself, once its last line is read; `config` holds its dump. */
+function closeBlock(block: Block, config: Uint8Array): Closed {
   const patch = block.patch;
-  const { vendorName, deviceName } = vendors.split(patch.vendorId ?? null, block.names);
-  if (block.names !== null) {
-    patch.vendorName = vendorName;
-    patch.deviceName = deviceName;
-  }
   if (block.detail >= 1) {
     // show_terse prints prog-if in verbose mode whenever it is non-zero or has a name.
     patch.progIf ??= '00';
   }
   // lspci -v implies -k; with -k in effect a device without the line has no driver bound.
-  if (!block.driverSeen && (block.detail >= 1 || anyKernelLine)) patch.driver = null;
-  // This lspci prints groups; a device without one is not in any group (e.g. the AMD IOMMU itself).
-  if (!block.groupSeen && anyGroup) patch.iommuGroup = null;
+  if (!block.driverSeen && block.detail >= 1) patch.driver = null;
 
   const listed = block.detail >= 1 && !block.denied;
   const detailed = block.detail >= 2 && !block.denied;
@@ -448,16 +473,9 @@ function finishBlock(
   if (block.sriov) patch.sriov = { ...block.sriov, vfs: [] };
   else if (listed) patch.sriov = null;
 
-  if (block.config) {
-    const facts = decodeConfigSpace(block.config, block.configLength);
-    if (block.configLength === LEGACY_CONFIG_SIZE && extendedDump) {
-      // -xxxx showed 4096 bytes elsewhere, so this function's config space ends at 256: no extended capabilities.
-      facts.acs = { state: 'absent' };
-      facts.sriov = null;
-    }
-    for (const key of Object.keys(facts) as (keyof typeof facts)[]) {
-      if (patch[key] === undefined) (patch as Record<string, unknown>)[key] = facts[key];
-    }
+  if (block.configLength > 0) {
+    const facts = decodeConfigSpace(config, block.configLength);
+    fillUnset(patch, facts);
     // A bridge's subsystem ids are its SSVID capability's, else 0 (probe.c pci_setup_device), and
     // lspci prints the Subsystem line only for a vendor other than 0 and ffff (lspci.c
     // show_verbose): verbose output without the line means 0000.
@@ -465,6 +483,55 @@ function finishBlock(
       patch.subsystemVendorId = '0000';
       patch.subsystemDeviceId = '0000';
     }
+  }
+  return {
+    patch, names: block.names, vendorId: block.vendorId, driverUnsaid: !block.driverSeen && block.detail < 1,
+    groupSeen: block.groupSeen, denied: block.denied, legacyDump: block.configLength === LEGACY_CONFIG_SIZE,
+  };
+}
+
+/**
+ * What the text says nowhere else, from the dump. Field by field rather than by a loop over the
+ * keys: stores under computed keys turn an object with this many fields into a slow dictionary.
+ */
+function fillUnset(patch: FunctionPatch, facts: Omit<FunctionPatch, 'address'>): void {
+  if (patch.vendorId === undefined && facts.vendorId !== undefined) patch.vendorId = facts.vendorId;
+  if (patch.deviceId === undefined && facts.deviceId !== undefined) patch.deviceId = facts.deviceId;
+  if (patch.revision === undefined && facts.revision !== undefined) patch.revision = facts.revision;
+  if (patch.progIf === undefined && facts.progIf !== undefined) patch.progIf = facts.progIf;
+  if (patch.classCode === undefined && facts.classCode !== undefined) patch.classCode = facts.classCode;
+  if (patch.headerType === undefined && facts.headerType !== undefined) patch.headerType = facts.headerType;
+  if (patch.multifunction === undefined && facts.multifunction !== undefined) patch.multifunction = facts.multifunction;
+  if (patch.subsystemVendorId === undefined && facts.subsystemVendorId !== undefined) patch.subsystemVendorId = facts.subsystemVendorId;
+  if (patch.subsystemDeviceId === undefined && facts.subsystemDeviceId !== undefined) patch.subsystemDeviceId = facts.subsystemDeviceId;
+  if (patch.secondaryBus === undefined && facts.secondaryBus !== undefined) patch.secondaryBus = facts.secondaryBus;
+  if (patch.subordinateBus === undefined && facts.subordinateBus !== undefined) patch.subordinateBus = facts.subordinateBus;
+  if (patch.pcieType === undefined && facts.pcieType !== undefined) patch.pcieType = facts.pcieType;
+  if (patch.slotImplemented === undefined && facts.slotImplemented !== undefined) patch.slotImplemented = facts.slotImplemented;
+  if (patch.link === undefined && facts.link !== undefined) patch.link = facts.link;
+  if (patch.slotNumber === undefined && facts.slotNumber !== undefined) patch.slotNumber = facts.slotNumber;
+  if (patch.flr === undefined && facts.flr !== undefined) patch.flr = facts.flr;
+  if (patch.acs === undefined && facts.acs !== undefined) patch.acs = facts.acs;
+  if (patch.sriov === undefined && facts.sriov !== undefined) patch.sriov = facts.sriov;
+}
+
+/** What depends on the whole text: learnt vendor names, and whether any device showed a group, a -k line or a 4096-byte dump. */
+function settle(
+  closed: Closed, vendors: VendorNames, anyGroup: boolean, anyKernelLine: boolean, extendedDump: boolean,
+): FunctionPatch {
+  const patch = closed.patch;
+  if (closed.names !== null) {
+    const { vendorName, deviceName } = vendors.split(closed.vendorId, closed.names);
+    patch.vendorName = vendorName;
+    patch.deviceName = deviceName;
+  }
+  if (closed.driverUnsaid && anyKernelLine) patch.driver = null;
+  // This lspci prints groups; a device without one is not in any group (e.g. the AMD IOMMU itself).
+  if (!closed.groupSeen && anyGroup) patch.iommuGroup = null;
+  if (closed.legacyDump && extendedDump) {
+    // -xxxx showed 4096 bytes elsewhere, so this function's config space ends at 256: no extended capabilities.
+    if (patch.acs === undefined) patch.acs = { state: 'absent' };
+    if (patch.sriov === undefined) patch.sriov = null;
   }
   return patch;
 }

@@ -83,9 +83,12 @@ interface RecordLine {
   line: number;
 }
 
-/** Non-empty lines as (tag, rest); the first space separates them. */
-function recordLines(content: string): RecordLine[] {
-  const out: RecordLine[] = [];
+/**
+ * Non-empty lines as (tag, rest); the first space separates them. Yielded one at a time, not
+ * collected: a record that is read at once is garbage before the next collection, while a list
+ * of all of them (tens of thousands on a big host) would be copied by the collector.
+ */
+function* recordLines(content: string): Generator<RecordLine> {
   for (let start = 0, line = 1; start <= content.length; line++) {
     let end = content.indexOf('\n', start);
     if (end < 0) end = content.length;
@@ -94,10 +97,9 @@ function recordLines(content: string): RecordLine[] {
     start = end + 1;
     if (stop === lineStart) continue;
     const sp = content.indexOf(' ', lineStart);
-    if (sp < 0 || sp >= stop) out.push({ tag: content.slice(lineStart, stop), rest: '', line });
-    else out.push({ tag: content.slice(lineStart, sp), rest: content.slice(sp + 1, stop), line });
+    if (sp < 0 || sp >= stop) yield { tag: content.slice(lineStart, stop), rest: '', line };
+    else yield { tag: content.slice(lineStart, sp), rest: content.slice(sp + 1, stop), line };
   }
-  return out;
 }
 
 /** "A name value" / "L name value": split the rest at its first space. */
@@ -206,11 +208,11 @@ interface RawFunction {
 }
 
 /**
- * The blocks of the pci section. Lines are walked by position and only the pieces kept are
- * copied: on a host with thousands of functions this section has hundreds of thousands of lines.
+ * The blocks of the pci section, each handed to `done` once its last line is read. Lines are
+ * walked by position and only the pieces kept are copied: on a host with thousands of functions
+ * this section has hundreds of thousands of lines.
  */
-function readPciBlocks(ctx: Ctx, content: string): RawFunction[] {
-  const blocks: RawFunction[] = [];
+function readPciBlocks(ctx: Ctx, content: string, done: (block: RawFunction) => void): void {
   let cur: RawFunction | null = null;
   for (let start = 0, line = 1; start <= content.length; line++) {
     let end = content.indexOf('\n', start);
@@ -229,12 +231,12 @@ function readPciBlocks(ctx: Ctx, content: string): RawFunction[] {
     if (nameEnd < 0 || nameEnd > stop) nameEnd = stop;
     const valueStart = Math.min(nameEnd + 1, stop);
     if (tag === 0x50 /* P */) {
+      if (cur) done(cur);
       cur = {
         name: content.slice(nameStart, nameEnd), realPath: content.slice(valueStart, stop), line,
         values: new Array<string | undefined>(PCI_ATTRIBUTES.length), lines: new Array<number>(PCI_ATTRIBUTES.length),
         driver: undefined, iommuGroup: undefined, physfn: undefined, virtfns: null, unreadable: null,
       };
-      blocks.push(cur);
     } else if (tag === 0x41 /* A */ && cur) {
       const index = attributeAt(content, nameStart, nameEnd);
       if (index >= 0) {
@@ -260,7 +262,7 @@ function readPciBlocks(ctx: Ctx, content: string): RawFunction[] {
       if (cur && kind === 'unreadable' && path.startsWith(`${cur.realPath}/`)) (cur.unreadable ??= new Set()).add(baseName(path));
     }
   }
-  return blocks;
+  if (cur) done(cur);
 }
 
 function isHexDigit(c: number): boolean {
@@ -355,7 +357,8 @@ const ID_ATTRIBUTES = [
   [VENDOR, 'vendorId'], [DEVICE, 'deviceId'], [SUBSYSTEM_VENDOR, 'subsystemVendorId'], [SUBSYSTEM_DEVICE, 'subsystemDeviceId'],
 ] as const;
 
-function toPatch(ctx: Ctx, raw: RawFunction, kernelHasResetMethod: boolean, groupOf: ReadonlyMap<string, number>): FunctionPatch | null {
+/** The function's patch; `resetMethods` stays unset when the block says nothing about it (see parseSysfsSections). */
+function toPatch(ctx: Ctx, raw: RawFunction, groupOf: ReadonlyMap<string, number>): FunctionPatch | null {
   const address = canonicalPciAddress(raw.name);
   if (!address) {
     ctx.issues.push({ line: raw.line, message: `pci: "${raw.name}" is not a PCI address; block skipped` });
@@ -386,11 +389,8 @@ function toPatch(ctx: Ctx, raw: RawFunction, kernelHasResetMethod: boolean, grou
   }
   patch.link = linkOf(a);
 
-  // reset_method (Linux 5.15+) exists only for resettable functions; on a kernel that has it
-  // (some function lists it) an absent file means "cannot be reset", on an older one: unknown.
   if (raw.unreadable?.has('reset_method')) patch.resetMethods = null;
   else if (a[RESET_METHOD] !== undefined) patch.resetMethods = a[RESET_METHOD].split(/\s+/).filter(Boolean);
-  else patch.resetMethods = kernelHasResetMethod ? [] : null;
 
   // boot_vga is created for VGA-class functions only (pci-sysfs.c) and the walk looks for it on
   // every function: absent = not the boot VGA. Earlier collectors looked only where the class was
@@ -445,21 +445,20 @@ function toPatch(ctx: Ctx, raw: RawFunction, kernelHasResetMethod: boolean, grou
   return patch;
 }
 
-function rootBusesOf(paths: string[]): Snapshot['rootBuses'] {
-  const seen = new Map<string, Snapshot['rootBuses'][number]>();
-  for (const path of paths) {
-    // Only path components that start with "pci" can name a root bus ("pci0000:00").
-    for (let at = path.indexOf('pci'); at >= 0; at = path.indexOf('pci', at + 3)) {
-      if (at > 0 && path.charCodeAt(at - 1) !== 0x2f) continue;
-      let end = path.indexOf('/', at);
-      if (end < 0) end = path.length;
-      const part = path.slice(at, end);
-      if (seen.has(part)) continue;
-      const m = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/.exec(part);
-      if (m) seen.set(part, { name: part, domain: parseInt(m[1]!, 16), bus: parseInt(m[2]!, 16) });
-    }
+type RootBus = Snapshot['rootBuses'][number];
+
+/** Adds the root buses a sysfs path goes through to `seen`, by name, the first time each is met. */
+function addRootBuses(seen: Map<string, RootBus>, path: string): void {
+  // Only path components that start with "pci" can name a root bus ("pci0000:00").
+  for (let at = path.indexOf('pci'); at >= 0; at = path.indexOf('pci', at + 3)) {
+    if (at > 0 && path.charCodeAt(at - 1) !== 0x2f) continue;
+    let end = path.indexOf('/', at);
+    if (end < 0) end = path.length;
+    const part = path.slice(at, end);
+    if (seen.has(part)) continue;
+    const m = /^pci([0-9a-f]{4,8}):([0-9a-f]{2})$/.exec(part);
+    if (m) seen.set(part, { name: part, domain: parseInt(m[1]!, 16), bus: parseInt(m[2]!, 16) });
   }
-  return [...seen.values()].sort((x, y) => x.domain - y.domain || x.bus - y.bus);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -797,30 +796,44 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
   for (const g of groups ?? []) for (const d of g.devices) if (!groupOf.has(d)) groupOf.set(d, g.id);
 
   const pci = content('pci');
-  const pciCtx = ctx('pci');
-  const raw = pci === null ? [] : readPciBlocks(pciCtx, pci);
+  const functions: FunctionPatch[] = [];
+  const rootBuses = new Map<string, RootBus>();
+  let kernelHasResetMethod = false;
+  // The issues about values follow those about lines (of both pci sections).
+  const patchCtx: Ctx = { section: 'pci', issues: [], unreadable };
+  const convert = (f: RawFunction) => {
+    kernelHasResetMethod ||= f.values[RESET_METHOD] !== undefined || f.unreadable?.has('reset_method') === true;
+    addRootBuses(rootBuses, f.realPath);
+    const patch = toPatch(patchCtx, f, groupOf);
+    if (patch) functions.push(patch);
+  };
   // pci-ids: what the walk leaves to lspci, read when lspci failed. Its blocks complete the
-  // pci section's blocks of the same name (a value already there stays).
+  // pci section's blocks of the same name (a value already there stays), so then the pci blocks
+  // are all kept until it is read. Without it each block is converted as soon as it ends: on a
+  // big host, kept blocks would be copied by every garbage collection until the last one.
   const ids = content('pci-ids');
-  if (ids !== null) {
+  if (ids === null) {
+    if (pci !== null) readPciBlocks(ctx('pci'), pci, convert);
+  } else {
+    const raw: RawFunction[] = [];
+    if (pci !== null) readPciBlocks(ctx('pci'), pci, (f) => raw.push(f));
     const byName = new Map(raw.map((f) => [f.name, f]));
-    for (const extra of readPciBlocks(ctx('pci-ids'), ids)) {
+    readPciBlocks(ctx('pci-ids'), ids, (extra) => {
       const f = byName.get(extra.name);
-      if (!f) continue;
+      if (!f) return;
       extra.values.forEach((value, i) => {
         if (value === undefined || f.values[i] !== undefined) return;
         f.values[i] = value;
         f.lines[i] = extra.lines[i]!;
       });
       for (const name of extra.unreadable ?? []) (f.unreadable ??= new Set()).add(name);
-    }
+    });
+    raw.forEach(convert);
   }
-  const kernelHasResetMethod = raw.some((f) => f.values[RESET_METHOD] !== undefined || f.unreadable?.has('reset_method'));
-  const functions: FunctionPatch[] = [];
-  for (const f of raw) {
-    const patch = toPatch(pciCtx, f, kernelHasResetMethod, groupOf);
-    if (patch) functions.push(patch);
-  }
+  // reset_method (Linux 5.15+) exists only for resettable functions; on a kernel that has it
+  // (some function lists it) an absent file means "cannot be reset", on an older one: unknown.
+  for (const f of functions) if (f.resetMethods === undefined) f.resetMethods = kernelHasResetMethod ? [] : null;
+  issues.push(...patchCtx.issues);
 
   const slotsText = content('pci-slots');
   const slots = slotsText === null ? [] : parseSlots(ctx('pci-slots'), slotsText, functions.map((f) => f.address));
@@ -843,7 +856,7 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
     data: {
       functions,
       groups,
-      rootBuses: rootBusesOf(raw.map((f) => f.realPath)),
+      rootBuses: [...rootBuses.values()].sort((x, y) => x.domain - y.domain || x.bus - y.bus),
       units: unitsText === null ? null : parseUnits(ctx('iommu-class'), unitsText),
       slots,
       hostUsage: hostText === null ? null : parseHostUsage(ctx('hostusage'), hostText),

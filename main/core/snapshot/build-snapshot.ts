@@ -69,23 +69,27 @@ function applyPatch(fn: PciFunction, patch: FunctionPatch): void {
 }
 
 /** Fill in what the sources did not state but the topology implies. */
-function deriveTopology(devices: PciFunction[], rootBuses: Snapshot['rootBuses']): void {
-  // Each address is parsed once.
-  const addressOf = new Map(devices.map((d) => [d, pciAddressOf(d.address)]));
+function deriveTopology(
+  devices: PciFunction[], byAddress: ReadonlyMap<string, PciFunction>, rootBuses: Snapshot['rootBuses'],
+): void {
+  // Each address is parsed once; addresses[i] is that of devices[i].
+  const addresses = devices.map((d) => pciAddressOf(d.address));
   const bridgeForBus = new Map<string, PciFunction>();
-  for (const d of devices) {
-    const a = addressOf.get(d);
+  devices.forEach((d, i) => {
+    const a = addresses[i];
     if (a && d.secondaryBus !== null) bridgeForBus.set(`${a.domain}:${d.secondaryBus}`, d);
-  }
+  });
   const rootBusKeys = new Set(rootBuses.map((r) => `${r.domain}:${r.bus}`));
-  const slotMembers = new Map<string, PciFunction[]>();
-  for (const d of devices) {
-    const a = addressOf.get(d);
+  /** Indexes into devices, by slot. */
+  const slotMembers = new Map<string, number[]>();
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i]!;
+    const a = addresses[i];
     if (!a) continue;
     const slotKey = `${a.domain}:${a.bus}:${a.device}`;
-    const members = slotMembers.get(slotKey) ?? [];
-    members.push(d);
-    slotMembers.set(slotKey, members);
+    const members = slotMembers.get(slotKey);
+    if (members) members.push(i);
+    else slotMembers.set(slotKey, [i]);
     // The bridge above a bus is the one whose secondary bus it is (kernel `bus->self`).
     if (d.parent === null && !rootBusKeys.has(`${a.domain}:${a.bus}`) && d.sysfsPath === null) {
       const bridge = bridgeForBus.get(`${a.domain}:${a.bus}`);
@@ -100,19 +104,19 @@ function deriveTopology(devices: PciFunction[], rootBuses: Snapshot['rootBuses']
   // function 0 only). Function 0 with siblings must have had the bit, or they would not be
   // scanned. VFs are never multifunction (spec 1.3).
   for (const members of slotMembers.values()) {
-    const functions = members.filter((m) => m.physfn === null);
-    for (const d of members) {
+    const functions = members.filter((i) => devices[i]!.physfn === null);
+    for (const i of members) {
+      const d = devices[i]!;
       if (d.physfn !== null) {
         d.multifunction = false;
         continue;
       }
-      const fnNo = addressOf.get(d)?.function ?? 0;
+      const fnNo = addresses[i]!.function;
       if (fnNo > 0 || functions.length > 1) d.multifunction = true;
       else if (d.multifunction === null && d.headerType !== null) d.multifunction = false;
     }
   }
   // PF → VF list, when only the VFs said who their PF is.
-  const byAddress = new Map(devices.map((d) => [d.address, d]));
   for (const d of devices) {
     if (d.physfn === null) continue;
     const pf = byAddress.get(d.physfn);
@@ -255,7 +259,7 @@ export function buildSnapshot(parts: SnapshotParts, provenance: ProvenanceInput)
   const rootBuses = parts.rootBuses ?? [];
   const groups = deriveGroups(parts, devicesByAddress);
   const devices = [...devicesByAddress.values()].sort((a, b) => comparePciAddresses(a.address, b.address));
-  deriveTopology(devices, rootBuses);
+  deriveTopology(devices, devicesByAddress, rootBuses);
   const dmesg = parts.dmesg ?? [];
   const h = parts.host ?? {};
   const snapshot: Snapshot = {
