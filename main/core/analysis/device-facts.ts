@@ -52,7 +52,7 @@ export interface LinkInfo {
 export function driverState(d: PciFunction): DriverState {
   const name = d.driver;
   if (name !== null) {
-    if (/vfio/.test(name)) return { name, kind: 'vfio' };
+    if (name.includes('vfio')) return { name, kind: 'vfio' };
     if (name === 'pci-stub') return { name, kind: 'stub' };
     return { name, kind: 'host' };
   }
@@ -62,17 +62,23 @@ export function driverState(d: PciFunction): DriverState {
   return { name: null, kind: driverSources ? 'none' : 'unknown' };
 }
 
-const driverTextMemo = new Map<string, string>();
+const DRIVER_KINDS: readonly DriverKind[] = ['host', 'vfio', 'stub', 'none', 'unknown'];
+
+/** Texts by driver name, then by kind and assignability: a handful of drivers on any host, and every device asks. */
+const driverTextMemo = new Map<string, (string | undefined)[]>();
 
 /** The driver state in words; what it means depends on whether the device is meant to go to a VM. */
 export function driverText(s: DriverState, assignable: boolean): string {
-  const key = `${s.kind} ${assignable} ${s.name}`;
-  let text = driverTextMemo.get(key);
-  if (text === undefined) {
-    text = driverWords(s, assignable);
-    if (driverTextMemo.size < 256) driverTextMemo.set(key, text);
+  // Without a name the words are fixed texts.
+  if (s.name === null) return driverWords(s, assignable);
+  let texts = driverTextMemo.get(s.name);
+  if (!texts) {
+    texts = [];
+    // Bound the memo against odd inputs.
+    if (driverTextMemo.size < 256) driverTextMemo.set(s.name, texts);
   }
-  return text;
+  const slot = DRIVER_KINDS.indexOf(s.kind) * 2 + (assignable ? 1 : 0);
+  return (texts[slot] ??= driverWords(s, assignable));
 }
 
 function driverWords(s: DriverState, assignable: boolean): string {
@@ -107,6 +113,21 @@ function resetKind(method: string | undefined): ResetKind {
   }
 }
 
+/** Texts for a single reset method by method: nearly every device has one of a few. */
+const resetByMemo = new Map<string, string>();
+
+/** "reset by FLR (…)", "reset by PM reset (…) (also bus)". */
+function resetByText(methods: readonly string[]): string {
+  const single = methods.length === 1 ? methods[0]! : null;
+  let text = single === null ? undefined : resetByMemo.get(single);
+  if (text === undefined) {
+    text = `reset by ${RESET_WORDS[methods[0]!] ?? methods[0]}${methods.length > 1 ? ` (also ${methods.slice(1).join(', ')})` : ''}`;
+    // Bound the memo against odd inputs.
+    if (single !== null && resetByMemo.size < 64) resetByMemo.set(single, text);
+  }
+  return text;
+}
+
 export function resetInfo(d: PciFunction, index: DeviceIndex): ResetInfo {
   const parent = index.parentOf(d);
   const onRootBus = parent === null && index.topologyKnown && d.physfn === null;
@@ -122,24 +143,22 @@ export function resetInfo(d: PciFunction, index: DeviceIndex): ResetInfo {
   }
   const methods = d.resetMethods;
   const first: ResetKind = methods === null ? 'unknown' : resetKind(methods[0]);
-  const parts: string[] = [];
-  if (methods === null) parts.push('reset methods not known (sysfs reset_method not read)');
+  let text: string;
+  if (methods === null) text = 'reset methods not known (sysfs reset_method not read)';
   else if (methods.length === 0) {
-    parts.push('no reset method of its own: the kernel cannot reset it between VM runs unless a bus reset covers it');
-  } else {
-    parts.push(`reset by ${RESET_WORDS[methods[0]!] ?? methods[0]}${methods.length > 1 ? ` (also ${methods.slice(1).join(', ')})` : ''}`);
-  }
+    text = 'no reset method of its own: the kernel cannot reset it between VM runs unless a bus reset covers it';
+  } else text = resetByText(methods);
   const busMatters = methods === null || methods.length === 0 || methods.includes('bus') || methods.includes('cxl_bus');
   if (busMatters) {
     if (parent && affects) {
-      parts.push(affects.length === 0
-        ? `a secondary bus reset through ${shortAddress(parent.address)} would reset nothing else`
-        : `a secondary bus reset through ${shortAddress(parent.address)} would also reset ${listing(affects.slice(0, 6).map(shortAddress))}${affects.length > 6 ? ` and ${affects.length - 6} more` : ''}`);
+      text += affects.length === 0
+        ? `; a secondary bus reset through ${shortAddress(parent.address)} would reset nothing else`
+        : `; a secondary bus reset through ${shortAddress(parent.address)} would also reset ${listing(affects.slice(0, 6).map(shortAddress))}${affects.length > 6 ? ` and ${affects.length - 6} more` : ''}`;
     } else if (onRootBus) {
-      parts.push('on a root bus: there is no bridge to reset it through');
+      text += '; on a root bus: there is no bridge to reset it through';
     }
   }
-  return { methods, first, busResetBridge: parent?.address ?? null, busResetAffects: affects, text: parts.join('; ') };
+  return { methods, first, busResetBridge: parent?.address ?? null, busResetAffects: affects, text };
 }
 
 const speedMemo = new Map<string, number | null>();
@@ -159,7 +178,25 @@ function speedValue(text: string | null): number | null {
 }
 
 const widthValue = (w: number | null) => (w !== null && w > 0 ? w : null);
-const linkText = (speed: number | null, width: number | null) => `${speed === null ? '?' : `${speed} GT/s`} x${width ?? '?'}`;
+
+/** Link texts by speed, then width: a handful on any host, and nearly every device has one. */
+const linkTextMemo = new Map<number | null, Map<number | null, string>>();
+
+/** "8 GT/s x4". */
+function linkText(speed: number | null, width: number | null): string {
+  let bySpeed = linkTextMemo.get(speed);
+  if (!bySpeed) {
+    bySpeed = new Map();
+    // Bound the memo against odd inputs.
+    if (linkTextMemo.size < 64) linkTextMemo.set(speed, bySpeed);
+  }
+  let text = bySpeed.get(width);
+  if (text === undefined) {
+    text = `${speed === null ? '?' : `${speed} GT/s`} x${width ?? '?'}`;
+    if (bySpeed.size < 64) bySpeed.set(width, text);
+  }
+  return text;
+}
 
 export function linkInfo(d: PciFunction, index: DeviceIndex): LinkInfo {
   const self = d.physfn !== null ? index.get(d.physfn) ?? d : d;
@@ -171,29 +208,34 @@ export function linkInfo(d: PciFunction, index: DeviceIndex): LinkInfo {
   // A physical link runs from a Root or Downstream Port to the device below it; the bus between
   // a switch's Upstream Port and its Downstream Ports is internal. Each link is seen from both
   // ends: the port reports what it can do, the device below too; the link trains to the lower
-  // of the two, so only less than that is a downgrade.
-  const path = [self, ...index.ancestors(self)];
-  for (let i = 0; i + 1 < path.length; i++) {
-    const below = path[i]!;
-    const above = path[i + 1]!;
-    if (!below.link && !above.link) continue;
+  // of the two, so only less than that is a downgrade. The walk goes up as ancestors() does (to
+  // the root bus, or until the parents loop) without building the list.
+  const seen: string[] = [self.address];
+  for (let below = self, above = index.parentOf(self); above && !seen.includes(above.address); below = above, above = index.parentOf(above)) {
+    seen.push(above.address);
+    const belowLink = below.link;
+    const aboveLink = above.link;
+    if (!belowLink && !aboveLink) continue;
     if (above.pcieType !== 'root-port' && above.pcieType !== 'downstream-port') {
       if (above.pcieType === null) incomplete = true;
       continue;
     }
-    const cur = { speed: speedValue(below.link?.currentSpeed ?? null) ?? speedValue(above.link?.currentSpeed ?? null),
-      width: widthValue(below.link?.currentWidth ?? null) ?? widthValue(above.link?.currentWidth ?? null) };
-    const maxBelow = { speed: speedValue(below.link?.maxSpeed ?? null), width: widthValue(below.link?.maxWidth ?? null) };
-    const maxAbove = { speed: speedValue(above.link?.maxSpeed ?? null), width: widthValue(above.link?.maxWidth ?? null) };
-    if (cur.speed === null || cur.width === null || maxBelow.speed === null || maxBelow.width === null || maxAbove.speed === null || maxAbove.width === null) {
+    const curSpeed = speedValue(belowLink?.currentSpeed ?? null) ?? speedValue(aboveLink?.currentSpeed ?? null);
+    const curWidth = widthValue(belowLink?.currentWidth ?? null) ?? widthValue(aboveLink?.currentWidth ?? null);
+    const maxBelowSpeed = speedValue(belowLink?.maxSpeed ?? null);
+    const maxBelowWidth = widthValue(belowLink?.maxWidth ?? null);
+    const maxAboveSpeed = speedValue(aboveLink?.maxSpeed ?? null);
+    const maxAboveWidth = widthValue(aboveLink?.maxWidth ?? null);
+    if (curSpeed === null || curWidth === null || maxBelowSpeed === null || maxBelowWidth === null || maxAboveSpeed === null || maxAboveWidth === null) {
       incomplete = true;
       continue;
     }
-    const capable = { speed: Math.min(maxBelow.speed, maxAbove.speed), width: Math.min(maxBelow.width, maxAbove.width) };
-    if (cur.speed < capable.speed || cur.width < capable.width) {
+    const capableSpeed = Math.min(maxBelowSpeed, maxAboveSpeed);
+    const capableWidth = Math.min(maxBelowWidth, maxAboveWidth);
+    if (curSpeed < capableSpeed || curWidth < capableWidth) {
       downgrades.push({
         upstream: above.address, downstream: below.address,
-        current: linkText(cur.speed, cur.width), capable: linkText(capable.speed, capable.width),
+        current: linkText(curSpeed, curWidth), capable: linkText(capableSpeed, capableWidth),
       });
     }
   }
@@ -206,8 +248,22 @@ export function linkSummary(info: LinkInfo): string | null {
     parts.push(`the link ${shortAddress(g.upstream)} → ${shortAddress(g.downstream)} runs at ${g.current} although both ends can do ${g.capable} (check the slot, riser and BIOS link settings)`);
   }
   if (parts.length === 0 && info.current === null) return null;
-  if (parts.length === 0) return `link ${info.current}${info.incomplete ? '' : ', no downgrade on the way to the root'}`;
+  if (parts.length === 0) return currentLinkLine(info.current!, info.incomplete);
   return parts.join('; ');
+}
+
+/** The lines for links without downgrade, by link text, complete path first: shared by most devices. */
+const currentLinkLines = [new Map<string, string>(), new Map<string, string>()] as const;
+
+function currentLinkLine(current: string, incomplete: boolean): string {
+  const memo = currentLinkLines[incomplete ? 1 : 0];
+  let line = memo.get(current);
+  if (line === undefined) {
+    line = `link ${current}${incomplete ? '' : ', no downgrade on the way to the root'}`;
+    // Bound the memo against odd inputs.
+    if (memo.size < 64) memo.set(current, line);
+  }
+  return line;
 }
 
 /** VM names (with state) that list the device as a libvirt `<hostdev>`; null when libvirt was not read. */

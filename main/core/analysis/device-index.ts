@@ -44,25 +44,49 @@ export function listing(items: readonly string[]): string {
 
 const busKey = (domain: number, bus: number) => `${domain}:${bus}`;
 
+const NO_CHILDREN: readonly PciFunction[] = [];
+
+/**
+ * What the index knows of one function (the first listed for its address). Looked up by the
+ * function object itself: identity lookups are much cheaper than hashing addresses, and the
+ * analysis asks about every function several times.
+ */
+interface Entry {
+  fn: PciFunction;
+  /** The bus the function sits on; undefined when its address does not parse. */
+  busKey: string | undefined;
+  /** undefined until worked out. */
+  parent: PciFunction | null | undefined;
+  children: PciFunction[] | null;
+  resetScope: string[] | null;
+}
+
 export class DeviceIndex {
   readonly byAddress = new Map<string, PciFunction>();
   private readonly byBus = new Map<string, PciFunction[]>();
-  private readonly busOf = new Map<string, string>();
   private readonly bridgeBySecondary = new Map<string, PciFunction>();
-  private readonly childrenByParent = new Map<string, PciFunction[]>();
-  private readonly parentMemo = new Map<string, PciFunction | null>();
+  /** Every listed function, a repeated address included, to the entry of its address. */
+  private readonly entries = new Map<PciFunction, Entry>();
   /** At least one function states its parent or a bridge its secondary bus: the tree is known. */
   readonly topologyKnown: boolean;
 
   constructor(readonly devices: readonly PciFunction[]) {
     let known = false;
+    const canonical: Entry[] = [];
     for (const d of devices) {
-      if (this.byAddress.has(d.address)) continue;
+      const first = this.byAddress.get(d.address);
+      if (first) {
+        this.entries.set(d, this.entries.get(first)!);
+        continue;
+      }
       this.byAddress.set(d.address, d);
+      const entry: Entry = { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null };
+      this.entries.set(d, entry);
+      canonical.push(entry);
       const a = pciAddressOf(d.address);
       if (!a) continue;
       const key = busKey(a.domain, a.bus);
-      this.busOf.set(d.address, key);
+      entry.busKey = key;
       const list = this.byBus.get(key);
       if (list) list.push(d);
       else this.byBus.set(key, [d]);
@@ -74,12 +98,12 @@ export class DeviceIndex {
       if (d.parent !== null) known = true;
     }
     this.topologyKnown = known;
-    for (const d of this.byAddress.values()) {
-      const p = this.parentOf(d);
+    for (const entry of canonical) {
+      const p = this.parentOfEntry(entry);
       if (!p) continue;
-      const list = this.childrenByParent.get(p.address);
-      if (list) list.push(d);
-      else this.childrenByParent.set(p.address, [d]);
+      const parent = this.entries.get(p)!;
+      if (parent.children) parent.children.push(entry.fn);
+      else parent.children = [entry.fn];
     }
   }
 
@@ -99,67 +123,81 @@ export class DeviceIndex {
     return name;
   }
 
+  /** The entry of a function's address: functions outside the index are looked up by address. */
+  private entryOf(d: PciFunction): Entry | undefined {
+    const entry = this.entries.get(d);
+    if (entry) return entry;
+    const first = this.byAddress.get(d.address);
+    return first ? this.entries.get(first) : undefined;
+  }
+
   /**
    * The bridge above a function: the one whose secondary bus the function sits on, else the
    * `parent` a source stated. A VF hangs below its PF's bridge. null on a root bus (or unknown).
+   * A function listed twice gets the answer of the first listing of its address.
    */
   parentOf(d: PciFunction): PciFunction | null {
-    const memo = this.parentMemo.get(d.address);
-    if (memo !== undefined) return memo;
+    // A function of another list is judged by its own fields, as if on a bus of its own.
+    return this.parentOfEntry(this.entryOf(d) ?? { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null });
+  }
+
+  private parentOfEntry(entry: Entry): PciFunction | null {
+    if (entry.parent !== undefined) return entry.parent;
+    // Settled before recursing, so that a PF chain that loops ends.
+    entry.parent = null;
+    const d = entry.fn;
     let parent: PciFunction | null = null;
-    const key = this.busOf.get(d.address);
-    const bySecondary = key !== undefined ? this.bridgeBySecondary.get(key) : undefined;
+    const bySecondary = entry.busKey !== undefined ? this.bridgeBySecondary.get(entry.busKey) : undefined;
     if (bySecondary && bySecondary !== d) parent = bySecondary;
     else if (d.parent !== null) parent = this.byAddress.get(d.parent) ?? null;
     else if (d.physfn !== null) {
       const pf = this.byAddress.get(d.physfn);
-      parent = pf && pf !== d ? this.parentOf(pf) : null;
+      parent = pf && pf !== d ? this.parentOfEntry(this.entries.get(pf)!) : null;
     }
-    this.parentMemo.set(d.address, parent);
+    entry.parent = parent;
     return parent;
   }
 
   /** Bridges from the function's parent up to the root bus, nearest first. */
   ancestors(d: PciFunction): PciFunction[] {
     const out: PciFunction[] = [];
-    const seen = new Set<string>([d.address]);
-    for (let p = this.parentOf(d); p && !seen.has(p.address); p = this.parentOf(p)) {
-      seen.add(p.address);
-      out.push(p);
-    }
+    for (let p = this.parentOf(d); p && p.address !== d.address && !out.includes(p); p = this.parentOf(p)) out.push(p);
     return out;
   }
 
   childrenOf(bridge: PciFunction): readonly PciFunction[] {
-    return this.childrenByParent.get(bridge.address) ?? [];
+    return this.entryOf(bridge)?.children ?? NO_CHILDREN;
   }
 
   /** Everything below a bridge, depth first. */
   subtree(bridge: PciFunction): PciFunction[] {
     const out: PciFunction[] = [];
     const seen = new Set<string>([bridge.address]);
-    const stack = [...this.childrenOf(bridge)].reverse();
+    const stack: PciFunction[] = [];
+    const pushChildren = (d: PciFunction) => {
+      const children = this.childrenOf(d);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    };
+    pushChildren(bridge);
     while (stack.length > 0) {
       const d = stack.pop()!;
       if (seen.has(d.address)) continue;
       seen.add(d.address);
       out.push(d);
-      stack.push(...[...this.childrenOf(d)].reverse());
+      pushChildren(d);
     }
     return out;
   }
-
-  private readonly resetScopeMemo = new Map<string, string[]>();
 
   /**
    * Everything a secondary bus reset by `bridge` resets: the functions on its secondary bus and
    * everything below them (cached per bridge: every function on that bus asks).
    */
   busResetScope(bridge: PciFunction): readonly string[] {
-    const memo = this.resetScopeMemo.get(bridge.address);
-    if (memo) return memo;
+    const entry = this.entryOf(bridge);
+    if (entry?.resetScope) return entry.resetScope;
     const scope = this.subtree(bridge).map((d) => d.address);
-    this.resetScopeMemo.set(bridge.address, scope);
+    if (entry) entry.resetScope = scope;
     return scope;
   }
 

@@ -10,6 +10,7 @@ import type { PcieType, Snapshot } from '../model/snapshot.ts';
 import { isPciBridge, labelOf, listing, type DeviceIndex } from './device-index.ts';
 import { shortAddress, type GroupReason, type PredictedGroup, type PredictionResult } from './predictor/index.ts';
 import { reasonClause, typeLabel } from './predictor/reasons.ts';
+import { groupKey } from './predict-report.ts';
 import type { AnalysisGroup } from './verdicts.ts';
 
 export type ExplanationKind = 'shared' | 'isolated-by-quirk' | 'isolated-by-override' | 'possibly-override';
@@ -104,10 +105,9 @@ export function explainReason(r: GroupReason, index: DeviceIndex): string {
   }
 }
 
-/** A set's identity; any fixed order will do, and a plain sort is far cheaper than PCI order. */
-const keyOf = (devices: readonly string[]) => [...devices].sort().join(' ');
 
 function uncertaintyFor(devices: readonly string[], prediction: PredictionResult): string[] {
+  if (prediction.uncertain.length === 0) return [];
   const set = new Set(devices);
   return prediction.uncertain
     .filter((u) => u.affects.some((a) => set.has(a)))
@@ -145,18 +145,23 @@ export function explainGroups(
   snapshot: Snapshot, groups: readonly AnalysisGroup[], prediction: PredictionResult, index: DeviceIndex,
 ): GroupExplanation[] {
   const predictedByKey = new Map<string, PredictedGroup>();
-  const predictedOf = new Map<string, PredictedGroup>();
-  for (const p of prediction.predicted) {
-    predictedByKey.set(keyOf(p.devices), p);
-    for (const d of p.devices) predictedOf.set(d, p);
-  }
+  for (const p of prediction.predicted) predictedByKey.set(groupKey(p.devices), p);
+  // Only groups the prediction does not reproduce need it: usually none.
+  let predictedOfMemo: Map<string, PredictedGroup> | null = null;
+  const predictedOf = () => {
+    if (!predictedOfMemo) {
+      predictedOfMemo = new Map();
+      for (const p of prediction.predicted) for (const d of p.devices) predictedOfMemo.set(d, p);
+    }
+    return predictedOfMemo;
+  };
   const override = acsOverrideState(snapshot);
   const suspects = (override.state === 'active' || override.state === 'probable') && override.tokens.includes('multifunction')
     ? overrideSuspects(groups, index) : new Map<number, string[]>();
 
   const out: GroupExplanation[] = [];
   for (const g of groups) {
-    const match = predictedByKey.get(keyOf(g.devices));
+    const match = predictedByKey.get(groupKey(g.devices));
     const reasons = match?.reasons ?? [];
     const isolatedBy = reasons.find((r) => r.kind === 'acs-override') ? 'isolated-by-override'
       : reasons.find((r) => r.kind === 'quirk' && r.effect === 'isolating') ? 'isolated-by-quirk' : null;
@@ -171,7 +176,7 @@ export function explainGroups(
       shown = [];
     } else {
       // The data does not reproduce the kernel's group: say what it suggests, marked as such.
-      const overlapping = [...new Set(g.devices.map((d) => predictedOf.get(d)).filter((p): p is PredictedGroup => p !== undefined))];
+      const overlapping = [...new Set(g.devices.map((d) => predictedOf().get(d)).filter((p): p is PredictedGroup => p !== undefined))];
       shown = overlapping.flatMap((p) => p.reasons.filter((r) => r.kind !== 'alone'));
       text.push(`The prediction from this snapshot's data does not reproduce ${g.label} (it predicts ${overlapping.map((p) => `{${shortList(p.devices)}}`).join(', ') || 'no group'}), so why the kernel formed it is not certain.`);
       text.push(...shown.map((r) => `Possibly: ${explainReason(r, index)}`));

@@ -21,7 +21,16 @@ export interface PredictJson {
   notes: string[];
 }
 
-const keyOf = (devices: readonly string[]) => [...devices].sort().join(' ');
+/**
+ * A set's identity: the members in plain string order (any fixed order will do, and a plain sort
+ * is far cheaper than PCI order), joined. Groups nearly always list them in that order already.
+ */
+export function groupKey(devices: readonly string[]): string {
+  for (let i = 1; i < devices.length; i++) {
+    if (devices[i]! < devices[i - 1]!) return [...devices].sort().join(' ');
+  }
+  return devices.join(' ');
+}
 
 /**
  * compareGroups orders every group by PCI address; when the partitions are the same (the usual
@@ -29,8 +38,8 @@ const keyOf = (devices: readonly string[]) => [...devices].sort().join(' ');
  */
 function comparison(predicted: string[][], actual: string[][]): { equal: boolean; diffs: GroupDiff[] } {
   if (predicted.length === actual.length) {
-    const predictedKeys = new Set(predicted.map(keyOf));
-    if (actual.every((g) => predictedKeys.has(keyOf(g)))) {
+    const predictedKeys = new Set(predicted.map(groupKey));
+    if (actual.every((g) => predictedKeys.has(groupKey(g)))) {
       return { equal: true, diffs: actual.map((g) => ({ kind: 'equal', predicted: [...g], actual: [...g] })) };
     }
   }

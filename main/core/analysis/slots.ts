@@ -11,7 +11,7 @@ import { parsePciAddress } from '../model/pci-address.ts';
 import { pciAddressOf } from '../parsers/canonical-address.ts';
 import type { DmesgEvent, PciFunction, Slot, Snapshot } from '../model/snapshot.ts';
 import { isPciBridge, type DeviceIndex } from './device-index.ts';
-import { CARD_TEMPLATES, predictCardsInSlot, shortAddress, type CardModel } from './predictor/index.ts';
+import { CARD_TEMPLATES, predictCardsInSlot, shortAddress, type CardModel, type CardPrediction } from './predictor/index.ts';
 
 /** The three kinds of card issue 3 asks about, by predictor template id. */
 export const SLOT_CARD_TEMPLATES = ['nvme', 'gpu', 'switch-card'] as const;
@@ -68,7 +68,13 @@ function segmentsOf(snapshot: Snapshot): (port: PciFunction) => Snapshot {
   }
   const groupsByDomain = new Map<number, Snapshot['groups']>();
   for (const g of snapshot.groups) {
-    for (const domain of new Set(g.devices.map(domainOf))) {
+    // The group's domains in order of appearance: nearly always one, so no set per group.
+    const domains: number[] = [];
+    for (const a of g.devices) {
+      const domain = domainOf(a);
+      if (!domains.includes(domain)) domains.push(domain);
+    }
+    for (const domain of domains) {
       const list = groupsByDomain.get(domain);
       if (list) list.push(g);
       else groupsByDomain.set(domain, [g]);
@@ -142,6 +148,9 @@ function distinctSlots(slots: readonly Slot[]): Slot[] {
 export function analyzeSlots(snapshot: Snapshot, index: DeviceIndex): SlotAnalysis[] {
   const templates = SLOT_CARD_TEMPLATES.map((id) => CARD_TEMPLATES.find((t) => t.id === id)).filter((t): t is CardModel => t !== undefined);
   const segmentOf = segmentsOf(snapshot);
+  // Slots that are distinct records may still hang off the same port (sysfs and DMI names for
+  // one slot, or firmware listing a port several times): the cards' answers are the port's.
+  const byPort = new Map<string, CardPrediction[]>();
   return distinctSlots(snapshot.slots).map((slot): SlotAnalysis => {
     const base = {
       name: slot.name, designation: slot.designation, type: slot.type, rootPort: slot.rootPort,
@@ -151,11 +160,14 @@ export function analyzeSlots(snapshot: Snapshot, index: DeviceIndex): SlotAnalys
     if (!port) {
       return { ...base, predictedGroup: null, predictions: [], problem: noPortProblem(slot, index), notes: [] };
     }
-    const scoped = segmentOf(port);
     const notes = new Set<string>();
     let problem: string | null = null;
     const predictions: SlotCardPrediction[] = [];
-    const results = predictCardsInSlot(scoped, port.address, templates);
+    let results = byPort.get(port.address);
+    if (!results) {
+      results = predictCardsInSlot(segmentOf(port), port.address, templates);
+      byPort.set(port.address, results);
+    }
     for (const [i, card] of templates.entries()) {
       const r = results[i];
       if (!r) break;

@@ -68,7 +68,15 @@ export interface VerdictResult {
   groups: GroupVerdict[];
 }
 
-const capitalize = (text: string) => (/^[a-z]/.test(text) ? `${text.charAt(0).toUpperCase()}${text.slice(1)}` : text);
+/**
+ * Upper-cases a leading a-z. Reasons are sentences; the only ones that could start in lower case
+ * start with the group's label, so the label is capitalized once per group instead of every
+ * reason of every device.
+ */
+function capitalize(text: string): string {
+  const c = text.charCodeAt(0);
+  return c >= 0x61 && c <= 0x7a ? `${text.charAt(0).toUpperCase()}${text.slice(1)}` : text;
+}
 
 /** What goes to a VM as one unit: a device's functions share bus and device number; a VF is its own. */
 function unitOf(d: PciFunction | undefined, address: string): string {
@@ -78,41 +86,61 @@ function unitOf(d: PciFunction | undefined, address: string): string {
 
 interface GroupFacts {
   group: AnalysisGroup;
+  /** The label as a reason starts with it ("Predicted group 11"). */
+  opening: string;
   endpoints: string[];
-  bridges: string[];
-  critical: string[];
-  /** The assignment unit of each endpoint (see unitOf). */
-  unitOfEndpoint: Map<string, string>;
-  units: Set<string>;
+  bridges: readonly string[];
+  critical: readonly string[];
+  /**
+   * The assignment unit of each endpoint (see unitOf); worked out up front only for groups with
+   * several endpoints, where units are compared.
+   */
+  unitOfEndpoint: Map<string, string> | null;
+  /** How many distinct units the endpoints form. */
+  unitCount: number;
   verdict: Verdict;
+}
+
+const NO_ADDRESSES: readonly string[] = [];
+
+function endpointUnits(endpoints: readonly string[], index: DeviceIndex): Map<string, string> {
+  const units = new Map<string, string>();
+  for (const a of endpoints) units.set(a, unitOf(index.get(a), a));
+  return units;
 }
 
 function groupFacts(group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts): GroupFacts {
   const endpoints: string[] = [];
-  const bridges: string[] = [];
-  const crit: string[] = [];
-  const unitOfEndpoint = new Map<string, string>();
+  // Most groups hold neither: their lists stay the shared empty one.
+  let bridges: string[] | null = null;
+  let crit: string[] | null = null;
   for (const a of group.devices) {
     const d = index.get(a);
-    const bridge = d !== undefined && isPciBridge(d);
-    if (critical.reasons.has(a)) crit.push(a);
-    if (bridge) bridges.push(a);
-    else {
-      endpoints.push(a);
-      unitOfEndpoint.set(a, unitOf(d, a));
-    }
+    if (critical.reasons.has(a)) (crit ??= []).push(a);
+    if (d !== undefined && isPciBridge(d)) (bridges ??= []).push(a);
+    else endpoints.push(a);
   }
-  const units = new Set(unitOfEndpoint.values());
+  let unitOfEndpoint: Map<string, string> | null = null;
+  let unitCount = endpoints.length;
+  if (endpoints.length > 1) {
+    unitOfEndpoint = endpointUnits(endpoints, index);
+    unitCount = new Set(unitOfEndpoint.values()).size;
+  }
   let verdict: Verdict;
-  if (crit.length > 0) {
+  if (crit) {
     // Only bridges with nothing critical below them may sit beside critical devices unharmed.
-    const others = group.devices.filter((a) => !crit.includes(a) && !bridges.includes(a));
+    const critAddresses = crit;
+    const others = group.devices.filter((a) => !critAddresses.includes(a) && !bridges?.includes(a));
     verdict = others.length === 0 ? 'host-critical' : 'blocked';
-  } else verdict = units.size > 1 ? 'whole-group' : 'ready';
-  return { group, endpoints, bridges, critical: crit, unitOfEndpoint, units, verdict };
+  } else verdict = unitCount > 1 ? 'whole-group' : 'ready';
+  return {
+    group, opening: capitalize(group.label), endpoints, bridges: bridges ?? NO_ADDRESSES, critical: crit ?? NO_ADDRESSES,
+    unitOfEndpoint, unitCount, verdict,
+  };
 }
 
 function names(index: DeviceIndex, addresses: readonly string[], max = 6): string {
+  if (addresses.length === 1) return index.name(addresses[0]!);
   const shown = addresses.slice(0, max).map((a) => index.name(a));
   return `${listing(shown)}${addresses.length > max ? ` and ${addresses.length - max} more` : ''}`;
 }
@@ -130,33 +158,31 @@ function integrated(d: PciFunction | undefined, index: DeviceIndex): boolean {
   return d !== undefined && index.topologyKnown && index.parentOf(d) === null && d.physfn === null;
 }
 
+/** `own`: the device's host-critical reasons; `bridge`: it is a PCI bridge. */
 function deviceReasons(
   d: PciFunction | undefined, address: string, g: GroupFacts | null, index: DeviceIndex, critical: HostCriticalFacts,
+  own: readonly CriticalReason[], bridge: boolean,
 ): { verdict: Verdict; reasons: string[]; assignWith: string[] } {
-  const own = critical.reasons.get(address) ?? [];
-  const bridge = d !== undefined && isPciBridge(d);
   const reasons: string[] = [];
-  if (own.length > 0) {
-    reasons.push(...own.map((r) => `The host needs it: ${r.text}.`));
-  }
+  for (const r of own) reasons.push(`The host needs it: ${r.text}.`);
   if (!g) {
     if (own.length > 0) return { verdict: 'host-critical', reasons, assignWith: [] };
     reasons.push('It is in no IOMMU group: no IOMMU translates its DMA, so VFIO cannot assign it.');
     return { verdict: 'blocked', reasons, assignWith: [] };
   }
   const label = g.group.label;
-  const assignWith = g.endpoints.filter((a) => a !== address && !g.critical.includes(a));
+  const opening = g.opening;
   if (own.length > 0) {
     const others = g.critical.filter((a) => a !== address);
     if (others.length > 0) {
       const shown = others.slice(0, 8).map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
-      reasons.push(`${label} also holds host-critical ${listing(shown)}${others.length > 8 ? ` and ${others.length - 8} more` : ''}.`);
+      reasons.push(`${opening} also holds host-critical ${listing(shown)}${others.length > 8 ? ` and ${others.length - 8} more` : ''}.`);
     }
     return { verdict: 'host-critical', reasons, assignWith: [] };
   }
   if (g.critical.length > 0) {
     const crit = g.critical.map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
-    reasons.push(`${label} also holds ${listing(crit)}, which the host needs: VFIO assigns whole groups only, so this device cannot be passed through while they share it.`);
+    reasons.push(`${opening} also holds ${listing(crit)}, which the host needs: VFIO assigns whole groups only, so this device cannot be passed through while they share it.`);
     reasons.push(integrated(d, index)
       ? 'It is built into the CPU or chipset, so no slot change helps; pcie_acs_override would only hide the sharing, not make it safe.'
       : 'A slot whose port isolates (ACS) would give it a group of its own; pcie_acs_override would only hide the sharing, not make it safe.');
@@ -165,21 +191,27 @@ function deviceReasons(
   if (bridge) {
     if (g.endpoints.length > 0) {
       reasons.push(`A PCI bridge is not assigned to a VM: it stays on the host while the devices of ${label} go to the VM.`);
-      reasons.push(`${label} holds ${names(index, g.endpoints)}.`);
+      reasons.push(`${opening} holds ${names(index, g.endpoints)}.`);
     } else {
       reasons.push(`A PCI bridge is not assigned to a VM, and ${label} holds nothing else to assign: it stays on the host.`);
     }
     return { verdict: g.verdict, reasons, assignWith: [] };
   }
-  const mine = g.unitOfEndpoint.get(address);
-  const sameDevice = assignWith.filter((a) => g.unitOfEndpoint.get(a) === mine);
-  const otherDevices = assignWith.filter((a) => g.unitOfEndpoint.get(a) !== mine);
+  const assignWith = g.endpoints.filter((a) => a !== address && !g.critical.includes(a));
+  let sameDevice = NO_ADDRESSES;
+  let otherDevices = NO_ADDRESSES;
+  if (assignWith.length > 0) {
+    const units = g.unitOfEndpoint ?? endpointUnits(g.endpoints, index);
+    const mine = units.get(address);
+    sameDevice = assignWith.filter((a) => units.get(a) === mine);
+    otherDevices = assignWith.filter((a) => units.get(a) !== mine);
+  }
   if (otherDevices.length > 0) {
-    reasons.push(`${label} also holds ${names(index, otherDevices)}: it can only be assigned together with ${otherDevices.length === 1 ? 'it' : 'them'}${sameDevice.length > 0 ? ` (and its other functions ${names(index, sameDevice)})` : ''}, to the same VM, every endpoint bound to vfio-pci.`);
+    reasons.push(`${opening} also holds ${names(index, otherDevices)}: it can only be assigned together with ${otherDevices.length === 1 ? 'it' : 'them'}${sameDevice.length > 0 ? ` (and its other functions ${names(index, sameDevice)})` : ''}, to the same VM, every endpoint bound to vfio-pci.`);
   } else if (sameDevice.length > 0) {
     // Group members come in enumeration order already.
     const fns = g.endpoints.filter((a) => a === address || sameDevice.includes(a)).map(shortAddress);
-    reasons.push(`${label} holds only functions of this device (${listing(fns)}): assign them together to the same VM.`);
+    reasons.push(`${opening} holds only functions of this device (${listing(fns)}): assign them together to the same VM.`);
   } else {
     reasons.push(`Alone in ${label}: it can be assigned to a VM by itself.`);
   }
@@ -189,18 +221,18 @@ function deviceReasons(
 }
 
 function groupReasons(g: GroupFacts, index: DeviceIndex, critical: HostCriticalFacts): string[] {
-  const label = g.group.label;
+  const opening = g.opening;
   const reasons: string[] = [];
   if (g.critical.length > 0) {
     const crit = g.critical.map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
     reasons.push(g.verdict === 'host-critical'
-      ? `${label} holds only devices the host needs: ${listing(crit)}.`
-      : `${label} holds ${listing(crit)}, which the host needs, so none of its other devices can be passed through.`);
+      ? `${opening} holds only devices the host needs: ${listing(crit)}.`
+      : `${opening} holds ${listing(crit)}, which the host needs, so none of its other devices can be passed through.`);
     return reasons;
   }
-  if (g.endpoints.length === 0) reasons.push(`${label} holds only PCI bridges (${names(index, g.bridges)}); nothing in it is assigned to a VM.`);
-  else if (g.verdict === 'whole-group') reasons.push(`${label} holds ${g.units.size} separate devices (${names(index, g.endpoints)}): they can only go to one VM together.`);
-  else reasons.push(g.endpoints.length === 1 ? `${label} holds one device to assign: ${names(index, g.endpoints)}.` : `${label} holds the functions of one device: ${names(index, g.endpoints)}.`);
+  if (g.endpoints.length === 0) reasons.push(`${opening} holds only PCI bridges (${names(index, g.bridges)}); nothing in it is assigned to a VM.`);
+  else if (g.verdict === 'whole-group') reasons.push(`${opening} holds ${g.unitCount} separate devices (${names(index, g.endpoints)}): they can only go to one VM together.`);
+  else reasons.push(g.endpoints.length === 1 ? `${opening} holds one device to assign: ${names(index, g.endpoints)}.` : `${opening} holds the functions of one device: ${names(index, g.endpoints)}.`);
   const bridges = bridgeSentence(index, g.bridges, '');
   if (bridges && g.endpoints.length > 0) reasons.push(bridges);
   return reasons;
@@ -219,6 +251,13 @@ function ownershipNotes(g: GroupFacts, owners: Map<string, string[]>, index: Dev
   return notes;
 }
 
+/** Class 01xx (storage), 02xx (network) or 03xx (display): what the host may itself be using. */
+function storageNetworkOrDisplay(classCode: string | null): boolean {
+  if (classCode === null || classCode.charCodeAt(0) !== 0x30) return false;
+  const c = classCode.charCodeAt(1);
+  return c >= 0x31 && c <= 0x33;
+}
+
 /**
  * Verdicts for every device and group. `groupNote` is added to the reasons of every grouped
  * device (the groups are predicted, not the kernel's: say why and what that means).
@@ -235,25 +274,27 @@ export function passthroughVerdicts(
     for (const a of group.devices) factsByDevice.set(a, g);
     groupVerdicts.push({
       id: group.id, label: group.label, predicted: group.predicted, type: group.type, devices: [...group.devices],
-      verdict: g.verdict, reasons: groupReasons(g, index, critical).map(capitalize),
+      verdict: g.verdict, reasons: groupReasons(g, index, critical),
     });
     if (owners) for (const [a, text] of ownershipNotes(g, owners, index)) ownership.set(a, text);
   }
 
   const devices = snapshot.devices.map((d): DeviceVerdict => {
     const g = factsByDevice.get(d.address) ?? null;
-    const { verdict, reasons: raw, assignWith } = deviceReasons(d, d.address, g, index, critical);
-    const reasons = raw.map(capitalize);
+    const hostCritical = critical.reasons.get(d.address);
+    const bridge = isPciBridge(d);
+    const { verdict, reasons, assignWith } = deviceReasons(d, d.address, g, index, critical, hostCritical ?? [], bridge);
     if (groupNote && g) reasons.push(groupNote);
     const driver = driverState(d);
     const ownerVms = owners ? owners.get(d.address) ?? [] : null;
     const reset = resetInfo(d, index);
     const link = linkInfo(d, index);
-    const details: string[] = [...(critical.cautions.get(d.address) ?? [])];
-    if (!critical.hostUsageKnown && verdict !== 'host-critical' && d.classCode !== null && /^0[123]/.test(d.classCode)) {
+    const cautions = critical.cautions.get(d.address);
+    const details: string[] = cautions ? [...cautions] : [];
+    if (!critical.hostUsageKnown && verdict !== 'host-critical' && storageNetworkOrDisplay(d.classCode)) {
       details.push('whether the host uses it (root filesystem, management network, console) is not known: host usage was not collected or not readable');
     }
-    const assignable = !isPciBridge(d) && verdict !== 'host-critical';
+    const assignable = !bridge && verdict !== 'host-critical';
     details.push(driverText(driver, assignable));
     if (ownerVms !== null) {
       details.push(ownerVms.length > 0 ? `assigned to VM ${ownerVms.map((v) => `"${v}"`).join(', ')} (libvirt <hostdev>)` : 'no libvirt VM assigns it');
@@ -266,7 +307,7 @@ export function passthroughVerdicts(
     if (linkLine) details.push(linkLine);
     return {
       address: d.address, name: index.name(d.address), group: g ? g.group.id : null, verdict, reasons,
-      bridge: isPciBridge(d), hostCritical: critical.reasons.get(d.address) ?? [], assignWith,
+      bridge, hostCritical: hostCritical ?? [], assignWith,
       driver, ownerVms, numaNode: d.numaNode, reset, link, details,
     };
   });

@@ -6,10 +6,18 @@ export const ACS = {
 /** What the IOMMU core asks for before it lets a device have its own group: SV | RR | CR | UF. */
 export const REQUIRED_ACS = ACS.SV | ACS.RR | ACS.CR | ACS.UF;
 
+const ACS_BITS = Object.entries(ACS) as [string, number][];
+
+/** Names by bit pattern: verdicts ask for the same few patterns for every port. */
+const namesMemo = new Map<number, string>();
+
 /** "RR, CR" for the bits set in `bits`, in register order. */
 export function acsBitNames(bits: number): string {
-  return (Object.entries(ACS) as [string, number][])
-    .filter(([, bit]) => (bits & bit) !== 0)
-    .map(([name]) => name)
-    .join(', ');
+  let names = namesMemo.get(bits);
+  if (names === undefined) {
+    names = ACS_BITS.filter(([, bit]) => (bits & bit) !== 0).map(([name]) => name).join(', ');
+    // Bound the memo against odd inputs (every pattern of the 7 bits fits).
+    if (namesMemo.size < 256) namesMemo.set(bits, names);
+  }
+  return names;
 }

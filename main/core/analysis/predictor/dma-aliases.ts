@@ -48,6 +48,13 @@ const SWITCHTEC_NTB = new Set([
   ...keys(0x1055, range(0x1001, 0x1006)),
 ]);
 
+/** Every ID fromQuirks answers for (the Adaptec entry also needs its subsystem IDs). */
+const ALIAS_QUIRK_IDS = new Set([
+  ...ALIAS_TO_FN0, ...ALIAS_TO_FN1, key(0x9005, 0x0285), ...INTEL_MIC_X200, ...INTEL_VCA, ...PLX_NTB,
+]);
+
+const NO_ALIASES: readonly AliasEntry[] = [];
+
 const idKey = (f: TopoFunction) => (f.vendorId === null || f.deviceId === null ? -1 : key(f.vendorId, f.deviceId));
 
 export interface AliasFacts {
@@ -106,7 +113,7 @@ function findVmdOwner(f: TopoFunction, topology: Topology): TopoFunction | null 
 
 export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): AliasFacts {
   const announced = dmesgAliases(dmesg);
-  const memo = new Map<string, AliasEntry[]>();
+  const memo = new Map<TopoFunction, readonly AliasEntry[]>();
 
   const fromQuirks = (f: TopoFunction): AliasEntry[] => {
     const id = idKey(f);
@@ -133,12 +140,17 @@ export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): Al
 
   return {
     aliases(f) {
-      let list = memo.get(f.address);
+      let list = memo.get(f);
       if (!list) {
-        list = fromQuirks(f);
-        for (const e of announced.byDevice.get(f.address) ?? []) if (!list.some((x) => x.devfn === e.devfn)) list.push(e);
-        list = list.filter((e) => e.devfn !== f.devfn);
-        memo.set(f.address, list);
+        const fromDmesg = announced.byDevice.get(f.address);
+        // Nearly every device has no alias: no lists to build for it.
+        if (!fromDmesg && !ALIAS_QUIRK_IDS.has(idKey(f))) list = NO_ALIASES;
+        else {
+          const all = fromQuirks(f);
+          for (const e of fromDmesg ?? []) if (!all.some((x) => x.devfn === e.devfn)) all.push(e);
+          list = all.filter((e) => e.devfn !== f.devfn);
+        }
+        memo.set(f, list);
       }
       return list;
     },

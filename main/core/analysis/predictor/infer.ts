@@ -11,7 +11,7 @@
  *   the function search would have joined it to a non-isolating sibling; if every sibling
  *   isolates, its own answer changes nothing).
  */
-import type { Topology } from './topology.ts';
+import { isSlotSibling, type Topology } from './topology.ts';
 
 export function inferIsolationFromGroups(topology: Topology, groupOf: ReadonlyMap<string, number>): Map<string, boolean> {
   const inferred = new Map<string, boolean>();
@@ -20,25 +20,45 @@ export function inferIsolationFromGroups(topology: Topology, groupOf: ReadonlyMa
   for (const f of topology.functions) {
     const g = groupOf.get(f.address);
     if (g === undefined) continue;
-    const siblings = topology.slotSiblings(f);
-    if (siblings.some((s) => groupOf.get(s.address) === g)) {
+    // Plain loops over the bus and the bridge's children: this runs for every function.
+    let siblings = 0;
+    let sharesWithSibling = false;
+    for (const s of topology.onBus(f.busKey)) {
+      if (!isSlotSibling(f, s)) continue;
+      siblings++;
+      if (groupOf.get(s.address) === g) {
+        sharesWithSibling = true;
+        break;
+      }
+    }
+    if (sharesWithSibling) {
       inferred.set(f.address, false);
       continue;
     }
     if (f.isBridge) {
-      const below = topology.childrenOf(f).filter((c) => groupOf.has(c.address));
-      if (below.some((c) => groupOf.get(c.address) !== g)) {
+      let grouped = 0;
+      let elsewhere = false;
+      for (const c of topology.childrenOf(f)) {
+        const cg = groupOf.get(c.address);
+        if (cg === undefined) continue;
+        grouped++;
+        if (cg !== g) {
+          elsewhere = true;
+          break;
+        }
+      }
+      if (elsewhere) {
         inferred.set(f.address, true);
         continue;
       }
-      if (below.length > 0) {
+      if (grouped > 0) {
         const above = topology.bridgeAbove(f.busKey);
         const aboveIsolated = above === null || (groupOf.has(above.address) && groupOf.get(above.address) !== g);
         if (aboveIsolated) inferred.set(f.address, false);
         continue;
       }
     }
-    if (siblings.length > 0 && size.get(g) === 1) inferred.set(f.address, true);
+    if (siblings > 0 && size.get(g) === 1) inferred.set(f.address, true);
   }
   return inferred;
 }

@@ -44,31 +44,40 @@ const sameChange = (a: AcsControlChange | null, b: AcsControlChange | null) =>
 const applyChange = (firmware: number, change: AcsControlChange) => (firmware & ~change.mask) | (change.flags & change.mask);
 
 export class Isolation {
-  private readonly memo = new Map<string, Verdict>();
+  private readonly memo = new Map<TopoFunction, Verdict>();
+  private readonly pathMemo = new Map<TopoFunction, { isolated: boolean; chain: PathLink[] }>();
 
   constructor(private readonly ctx: IsolationContext) {}
 
   isolating(f: TopoFunction): Verdict {
-    let v = this.memo.get(f.address);
+    let v = this.memo.get(f);
     if (!v) {
       v = this.decide(f);
-      this.memo.set(f.address, v);
+      this.memo.set(f, v);
     }
     return v;
   }
 
-  /** Every bridge from `b` up to the root bus, each with its verdict; isolated when all isolate. */
-  pathIsolated(b: TopoFunction): { isolated: boolean; chain: PathLink[] } {
-    const chain: PathLink[] = [];
-    const seen = new Set<string>();
-    let x: TopoFunction | null = b;
-    while (x && !seen.has(x.address)) {
-      seen.add(x.address);
-      chain.push({ bridge: x, verdict: this.isolating(x) });
-      if (this.ctx.topology.isRootBus(x.busKey)) break;
-      x = this.ctx.topology.bridgeAbove(x.busKey);
+  /**
+   * Every bridge from `b` up to the root bus, each with its verdict; isolated when all isolate.
+   * Asked for every bridge above every device: answered once per bridge, the chain shared.
+   */
+  pathIsolated(b: TopoFunction): { isolated: boolean; chain: readonly PathLink[] } {
+    let path = this.pathMemo.get(b);
+    if (!path) {
+      const chain: PathLink[] = [];
+      const seen = new Set<TopoFunction>();
+      let x: TopoFunction | null = b;
+      while (x && !seen.has(x)) {
+        seen.add(x);
+        chain.push({ bridge: x, verdict: this.isolating(x) });
+        if (this.ctx.topology.isRootBus(x.busKey)) break;
+        x = this.ctx.topology.bridgeAbove(x.busKey);
+      }
+      path = { isolated: chain.every((l) => l.verdict.isolating), chain };
+      this.pathMemo.set(b, path);
     }
-    return { isolated: chain.every((l) => l.verdict.isolating), chain };
+    return path;
   }
 
   private decide(f: TopoFunction): Verdict {

@@ -10,7 +10,7 @@ import { aliasFacts, type AliasFacts } from './dma-aliases.ts';
 import { inferIsolationFromGroups } from './infer.ts';
 import { Isolation, type IsolationContext, type PathLink, type Verdict } from './isolation.ts';
 import { ReasonSet, reasonSentence, shortAddress, typeLabel } from './reasons.ts';
-import { Topology, type TopoFunction } from './topology.ts';
+import { Topology, slotOf, type TopoFunction } from './topology.ts';
 import type { GroupReason, PredictedGroup, PredictionResult, PredictOptions, Uncertainty } from './types.ts';
 
 /** The kernel's groups in a snapshot, by device address (from the group list, else per device). */
@@ -88,10 +88,19 @@ function notCoveredWhy(f: TopoFunction, kernelGroups: ReadonlyMap<string, number
 
 class GroupingRun {
   private readonly groups: GroupState[] = [];
-  private readonly groupOf = new Map<string, GroupState>();
-  private readonly guesses = new Map<string, { what: Set<string>; affects: Set<string> }>();
-  private readonly covered = new Set<string>();
+  private readonly groupOf = new Map<TopoFunction, GroupState>();
+  private readonly guesses = new Map<TopoFunction, { what: Set<string>; affects: Set<TopoFunction> }>();
+  private readonly covered = new Set<TopoFunction>();
   readonly notCovered: { device: string; why: string }[] = [];
+  /** What findGroup found for the device being assigned; emptied for each device. */
+  private readonly trace: Trace = { reasons: [], guesses: [] };
+  /**
+   * The devfns the same-bus searches for the device being assigned have visited (spec 1.7's
+   * shared visited set), marked with that device's stamp: no set to allocate per device.
+   * A devfn is (device << 3) | function, below 256.
+   */
+  private readonly visitedStamp = new Uint32Array(256);
+  private stamp = 0;
 
   constructor(
     private readonly topology: Topology,
@@ -102,32 +111,34 @@ class GroupingRun {
     for (const f of topology.functions) {
       const why = notCoveredWhy(f, kernelGroups);
       if (why) this.notCovered.push({ device: f.address, why });
-      else this.covered.add(f.address);
+      else this.covered.add(f);
     }
   }
 
   run(): void {
     for (const f of this.topology.enumerationOrder()) {
-      if (this.covered.has(f.address)) this.assign(f);
+      if (this.covered.has(f)) this.assign(f);
     }
   }
 
   private assign(d: TopoFunction): void {
-    const trace: Trace = { reasons: [], guesses: [] };
+    const trace = this.trace;
+    trace.reasons.length = 0;
+    trace.guesses.length = 0;
     let group = this.findGroup(d, trace);
     if (!group) {
       group = { id: this.groups.length, members: [], reasons: new ReasonSet(), uncertain: false };
       this.groups.push(group);
     }
     group.members.push(d);
-    this.groupOf.set(d.address, group);
+    this.groupOf.set(d, group);
     for (const r of trace.reasons) group.reasons.add(r);
     for (const g of trace.guesses) {
       group.uncertain = true;
-      const entry = this.guesses.get(g.device.address) ?? { what: new Set<string>(), affects: new Set<string>() };
+      const entry = this.guesses.get(g.device) ?? { what: new Set<string>(), affects: new Set<TopoFunction>() };
       entry.what.add(g.what);
-      entry.affects.add(d.address);
-      this.guesses.set(g.device.address, entry);
+      entry.affects.add(d);
+      this.guesses.set(g.device, entry);
     }
   }
 
@@ -135,9 +146,9 @@ class GroupingRun {
   private aliasWalk(d: TopoFunction): AliasPair[] {
     const start = this.aliases.vmdOwner(d) ?? d;
     const pairs: AliasPair[] = [{ owner: start, kind: 'device' }];
-    const seen = new Set<string>();
-    for (let bus: string | null = start.busKey; bus !== null && !this.topology.isRootBus(bus) && !seen.has(bus); bus = this.topology.parentBus(bus)) {
-      seen.add(bus);
+    const seen = this.topology.walkUpEnds(start.busKey) ? null : new Set<string>();
+    for (let bus: string | null = start.busKey; bus !== null && !this.topology.isRootBus(bus) && !seen?.has(bus); bus = this.topology.parentBus(bus)) {
+      seen?.add(bus);
       const t = this.topology.bridgeAbove(bus);
       if (!t) continue;
       if (this.aliases.isTranslationRoot(t)) break;
@@ -153,7 +164,7 @@ class GroupingRun {
     let last = d;
     for (const pair of this.aliasWalk(d)) {
       last = pair.owner;
-      const g = this.groupOf.get(pair.owner.address);
+      const g = this.groupOf.get(pair.owner);
       if (g) {
         trace.reasons.push(this.pairReason(pair, d));
         return g;
@@ -161,9 +172,9 @@ class GroupingRun {
     }
     // 2. Upward ACS walk from the top-most alias owner.
     let p = last;
-    const seen = new Set<string>();
-    for (let bus: string | null = p.busKey; bus !== null && !this.topology.isRootBus(bus) && !seen.has(bus); bus = this.topology.parentBus(bus)) {
-      seen.add(bus);
+    const seen = this.topology.walkUpEnds(p.busKey) ? null : new Set<string>();
+    for (let bus: string | null = p.busKey; bus !== null && !this.topology.isRootBus(bus) && !seen?.has(bus); bus = this.topology.parentBus(bus)) {
+      seen?.add(bus);
       const t = this.topology.bridgeAbove(bus);
       if (!t) continue;
       const path = this.isolation.pathIsolated(t);
@@ -173,22 +184,28 @@ class GroupingRun {
         break;
       }
       p = t;
-      const g = this.groupOf.get(t.address);
+      const g = this.groupOf.get(t);
       if (g) {
         for (const link of path.chain) if (!link.verdict.isolating) trace.reasons.push(this.bridgeReason(link, d));
         return g;
       }
     }
     // 3-4. Same-bus alias search, then function search (shared visited set of devfns).
-    const visited = new Set<number>();
-    return this.aliasSearch(p, d, visited, trace) ?? this.functionSearch(p, d, visited, trace);
+    this.stamp++;
+    return this.aliasSearch(p, d, trace) ?? this.functionSearch(p, d, trace);
+  }
+
+  /** Marks the devfn visited for the current device; false when it already was. */
+  private visit(devfn: number): boolean {
+    if (this.visitedStamp[devfn] === this.stamp) return false;
+    this.visitedStamp[devfn] = this.stamp;
+    return true;
   }
 
   /** H1 (spec 1.7): a group held by `x` or by a DMA alias of it on the same bus. */
-  private aliasSearch(x: TopoFunction, d: TopoFunction, visited: Set<number>, trace: Trace): GroupState | null {
-    if (visited.has(x.devfn)) return null;
-    visited.add(x.devfn);
-    const own = this.groupOf.get(x.address);
+  private aliasSearch(x: TopoFunction, d: TopoFunction, trace: Trace): GroupState | null {
+    if (!this.visit(x.devfn)) return null;
+    const own = this.groupOf.get(x);
     if (own) return own;
     for (const t of this.topology.onBus(x.busKey)) {
       if (t === x) continue;
@@ -196,7 +213,7 @@ class GroupingRun {
       if (why) trace.guesses.push({ device: t, what: why });
       const link = this.aliasLink(x, t);
       if (!link) continue;
-      const g = this.aliasSearch(t, d, visited, trace) ?? this.functionSearch(t, d, visited, trace);
+      const g = this.aliasSearch(t, d, trace) ?? this.functionSearch(t, d, trace);
       if (g) {
         trace.reasons.push({ kind: 'dma-alias', device: link.from.address, alias: link.to.address, source: link.source, devices: [x.address, t.address, d.address] });
         return g;
@@ -206,7 +223,7 @@ class GroupingRun {
   }
 
   /** H2 (spec 1.7): a group held by a non-isolating function of the same slot (or its aliases). */
-  private functionSearch(x: TopoFunction, d: TopoFunction, visited: Set<number>, trace: Trace): GroupState | null {
+  private functionSearch(x: TopoFunction, d: TopoFunction, trace: Trace): GroupState | null {
     if (!x.multifunction) return null;
     const sameSlot = this.topology.onBus(x.busKey).filter((t) => t !== x && t.device === x.device);
     const vx = this.isolation.isolating(x);
@@ -222,10 +239,10 @@ class GroupingRun {
         if (!t.isVf) this.notePositive(t, vt, d, trace);
         continue;
       }
-      const g = this.aliasSearch(t, d, visited, trace);
+      const g = this.aliasSearch(t, d, trace);
       if (g) {
         trace.reasons.push({
-          kind: 'multifunction-without-acs', slot: x.slot,
+          kind: 'multifunction-without-acs', slot: slotOf(x),
           functions: [{ address: x.address, missing: vx.detail }, { address: t.address, missing: vt.detail }],
           devices: [x.address, t.address, d.address],
         });
@@ -237,9 +254,11 @@ class GroupingRun {
 
   /** Kernel `pci_devs_are_dma_aliases` for two devices on one bus. */
   private aliasLink(x: TopoFunction, t: TopoFunction): { from: TopoFunction; to: TopoFunction; source: string } | null {
-    // Plain loops: this runs for every pair of devices on a bus, and most have no alias at all.
-    for (const a of this.aliases.aliases(x)) if (a.devfn === t.devfn) return { from: x, to: t, source: a.source };
-    for (const a of this.aliases.aliases(t)) if (a.devfn === x.devfn) return { from: t, to: x, source: a.source };
+    // Indexed loops: this runs for every pair of devices on a bus, and most have no alias at all.
+    const ofX = this.aliases.aliases(x);
+    for (let i = 0; i < ofX.length; i++) if (ofX[i]!.devfn === t.devfn) return { from: x, to: t, source: ofX[i]!.source };
+    const ofT = this.aliases.aliases(t);
+    for (let i = 0; i < ofT.length; i++) if (ofT[i]!.devfn === x.devfn) return { from: t, to: x, source: ofT[i]!.source };
     return null;
   }
 
@@ -284,7 +303,7 @@ class GroupingRun {
   }
 
   /** A path answer depends on guesses only when no certain "not isolating" decides it anyway. */
-  private notePath(chain: PathLink[], trace: Trace): void {
+  private notePath(chain: readonly PathLink[], trace: Trace): void {
     if (chain.some((l) => !l.verdict.isolating && !l.verdict.uncertain)) return;
     for (const l of chain) this.noteVerdict(l.bridge, l.verdict, trace);
   }
@@ -293,7 +312,7 @@ class GroupingRun {
     const position = this.topology.isRootBus(f.busKey)
       ? f.isBridge ? `a ${f.type ? typeLabel(f.type) : 'bridge'} on the root bus` : 'an integrated device on the root bus'
       : f.isVf ? 'an SR-IOV VF (never multifunction) and every bridge above it isolates' : 'every bridge above it isolates (ACS)';
-    if (this.topology.slotSiblings(f).length === 0 || f.isVf) return position;
+    if (f.isVf || !this.topology.hasSlotSiblings(f)) return position;
     const own = this.isolation.isolating(f);
     return own.isolating
       ? `${position}; it isolates from the other functions of its slot (${own.detail})`
@@ -302,23 +321,35 @@ class GroupingRun {
 
   result(): { predicted: PredictedGroup[]; uncertain: Uncertainty[] } {
     const predicted = this.groups.map((g): PredictedGroup => {
-      if (g.members.length === 1 && ![...g.reasons.list()].some((r) => r.kind !== 'acs-override' && r.kind !== 'quirk')) {
-        g.reasons.add({ kind: 'alone', devices: [g.members[0]!.address], detail: this.aloneDetail(g.members[0]!) });
+      let reasons = g.reasons.list();
+      if (g.members.length === 1 && !reasons.some((r) => r.kind !== 'acs-override' && r.kind !== 'quirk')) {
+        const alone: GroupReason = { kind: 'alone', devices: [g.members[0]!.address], detail: this.aloneDetail(g.members[0]!) };
+        // Without other reasons (most groups of a big host) it is the list ReasonSet would give.
+        if (reasons.length === 0) reasons = [alone];
+        else {
+          g.reasons.add(alone);
+          reasons = g.reasons.list();
+        }
       }
-      const reasons = g.reasons.list();
       return {
         id: g.id, devices: g.members.map((m) => m.address), reason: reasonSentence(reasons), reasons, uncertain: g.uncertain,
       };
     });
-    const order = this.topology.enumerationOrder().map((f) => f.address);
-    const uncertain = order.filter((a) => this.guesses.has(a)).map((device): Uncertainty => {
-      const e = this.guesses.get(device)!;
-      const affects = new Set<string>();
-      for (const a of e.affects) for (const m of this.groupOf.get(a)?.members ?? []) affects.add(m.address);
-      const sorted = order.filter((a) => affects.has(a));
-      return { device, what: `${[...e.what].join('; ')}; affects the group of ${sorted.map(shortAddress).join(', ')}`, affects: sorted };
+    return { predicted, uncertain: this.guesses.size > 0 ? this.uncertainties() : [] };
+  }
+
+  /** The guessed facts in enumeration order, each with the members of the groups it affects. */
+  private uncertainties(): Uncertainty[] {
+    const order = this.topology.enumerationOrder();
+    const rank = new Map<TopoFunction, number>();
+    order.forEach((f, i) => rank.set(f, i));
+    return order.filter((f) => this.guesses.has(f)).map((f): Uncertainty => {
+      const e = this.guesses.get(f)!;
+      const affected = new Set<TopoFunction>();
+      for (const a of e.affects) for (const m of this.groupOf.get(a)?.members ?? []) affected.add(m);
+      const sorted = [...affected].sort((x, y) => rank.get(x)! - rank.get(y)!).map((m) => m.address);
+      return { device: f.address, what: `${[...e.what].join('; ')}; affects the group of ${sorted.map(shortAddress).join(', ')}`, affects: sorted };
     });
-    return { predicted, uncertain };
   }
 }
 
@@ -335,10 +366,8 @@ function commandLineOf(value: string | KernelCommandLine | undefined): KernelCom
 export function predictGroups(snapshot: Snapshot, options: PredictOptions = {}): PredictionResult {
   const extra = options.extraDevices ?? [];
   const dropped = new Set([...(options.removeDevices ?? []), ...extra.map((e) => e.address)]);
-  const topology = new Topology(
-    [...snapshot.devices.filter((d) => !dropped.has(d.address)), ...extra],
-    new Set(extra.map((e) => e.address)),
-  );
+  const devices = dropped.size === 0 ? snapshot.devices : [...snapshot.devices.filter((d) => !dropped.has(d.address)), ...extra];
+  const topology = new Topology(devices, new Set(extra.map((e) => e.address)));
   const notes: string[] = [];
   const capturedParams = readAcsCommandLine(snapshot.cmdline);
   const explicit = options.cmdline !== undefined;

@@ -37,7 +37,23 @@ function identity(r: GroupReason): string {
   }
 }
 
-const mergeList = (a: string[], b: readonly string[]) => [...new Set([...a, ...b])].sort(comparePciAddresses);
+function mergeList(a: readonly string[], b: readonly string[]): string[] {
+  const merged = new Set(a);
+  for (const x of b) merged.add(x);
+  return sortAddresses([...merged]);
+}
+
+/**
+ * list.sort(comparePciAddresses), without sorting when the list is in order already (devices
+ * join a reason in enumeration order, so it nearly always is): the sort would leave such a list
+ * as it is.
+ */
+function sortAddresses(list: string[]): string[] {
+  for (let i = 1; i < list.length; i++) {
+    if (comparePciAddresses(list[i]!, list[i - 1]!) < 0) return list.sort(comparePciAddresses);
+  }
+  return list;
+}
 
 /**
  * A deep copy of plain data, as structuredClone makes it, without structuredClone's
@@ -60,10 +76,12 @@ function listRank(r: GroupReason): number {
 
 /** Reasons of one group, merged by what they are about (the same bridge, slot, alias…). */
 export class ReasonSet {
-  private readonly byKey = new Map<string, GroupReason>();
+  /** Created with the first reason: most groups of a big host never get one while grouping. */
+  private byKey: Map<string, GroupReason> | null = null;
 
   add(reason: GroupReason): void {
     const k = identity(reason);
+    this.byKey ??= new Map();
     const existing = this.byKey.get(k);
     if (!existing) {
       const copy = clonePlain({ ...reason, devices: mergeList([], reason.devices) });
@@ -81,12 +99,12 @@ export class ReasonSet {
   }
 
   get size(): number {
-    return this.byKey.size;
+    return this.byKey ? this.byKey.size : 0;
   }
 
   /** Reasons that merge devices first, then what keeps devices apart. */
   list(): GroupReason[] {
-    return [...this.byKey.values()].sort((a, b) => listRank(a) - listRank(b));
+    return this.byKey ? [...this.byKey.values()].sort((a, b) => listRank(a) - listRank(b)) : [];
   }
 }
 
@@ -142,6 +160,7 @@ function bridgesClause(list: Extract<GroupReason, { kind: 'non-isolating-bridge'
 
 export function reasonSentence(reasons: readonly GroupReason[]): string {
   if (reasons.length === 0) return '';
+  if (reasons.length === 1 && reasons[0]!.kind !== 'non-isolating-bridge') return sentenceOf(reasonClause(reasons[0]!));
   const clauses: string[] = [];
   const bridgesByFailure = new Map<string, Extract<GroupReason, { kind: 'non-isolating-bridge' }>[]>();
   for (const r of reasons) {
@@ -160,6 +179,10 @@ export function reasonSentence(reasons: readonly GroupReason[]): string {
       }
     }
   }
-  const text = clauses.join('; ');
+  return sentenceOf(clauses.join('; '));
+}
+
+/** Clauses as a sentence: capital first letter, full stop. */
+function sentenceOf(text: string): string {
   return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
 }

@@ -17,8 +17,6 @@ export interface TopoFunction {
   devfn: number;
   /** "domain:bus" in decimal: the key of the bus the function sits on. */
   busKey: string;
-  /** "0000:01:00": bus and device number. */
-  slot: string;
   vendorId: number | null;
   deviceId: number | null;
   subsystemVendorId: number | null;
@@ -35,19 +33,62 @@ export interface TopoFunction {
   hypothetical: boolean;
 }
 
-const hexId = (text: string | null): number | null => (text === null ? null : parseInt(text, 16));
+function hexDigit(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+/** parseInt(text, 16), without its general parsing for the usual four lower-case hex digits. */
+function hexId(text: string | null): number | null {
+  if (text === null) return null;
+  if (text.length === 4) {
+    const a = hexDigit(text.charCodeAt(0));
+    const b = hexDigit(text.charCodeAt(1));
+    const c = hexDigit(text.charCodeAt(2));
+    const d = hexDigit(text.charCodeAt(3));
+    if ((a | b | c | d) >= 0) return (a << 12) | (b << 8) | (c << 4) | d;
+  }
+  return parseInt(text, 16);
+}
+
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
+
+/** "0000:01:00": bus and device number of a function (the kernel's slot). */
+export function slotOf(f: TopoFunction): string {
+  return `${f.address.slice(0, f.address.lastIndexOf(':') + 1)}${hex2(f.device)}`;
+}
 
 export function busKeyOf(domain: number, bus: number): string {
   return `${domain}:${bus}`;
 }
+
+/** What the walks up the tree ask of a bus, worked out once per bus. */
+interface BusLinks {
+  /** Kernel `bus->self` (see bridgeAbove). */
+  bridge: TopoFunction | null;
+  /** The bus above, null for a root bus (see parentBus). */
+  parent: string | null;
+}
+
+const NO_FUNCTIONS: readonly TopoFunction[] = [];
+
+/** `t` is another function of `f`'s slot that the slot scan finds (VFs are not scanned). */
+export const isSlotSibling = (f: TopoFunction, t: TopoFunction) => t !== f && t.device === f.device && !t.isVf;
 
 export class Topology {
   readonly functions: TopoFunction[];
   private readonly byAddress = new Map<string, TopoFunction>();
   private readonly byBus = new Map<string, TopoFunction[]>();
   private readonly bridgeBySecondary = new Map<string, TopoFunction>();
-  private readonly typeMemo = new Map<string, { type: PcieType | null; inferred: boolean }>();
+  private readonly links = new Map<string, BusLinks>();
+  private readonly walkEndsMemo = new Map<string, boolean>();
+  /** Types inferred so far (functions that state theirs are not in it). */
+  private readonly inferredTypes = new Map<TopoFunction, PcieType | null>();
+  /** One key string per bus: keys are built for every function and compared in every lookup. */
+  private readonly busKeys = new Map<number, string>();
+  /** Buses below each bridge that states no secondary bus, built on first use. */
+  private busesBelowMemo: Map<TopoFunction, string[]> | null = null;
   private orderCache: TopoFunction[] | null = null;
 
   constructor(devices: readonly PciFunction[], hypothetical: ReadonlySet<string>) {
@@ -59,36 +100,50 @@ export class Topology {
         address: d.address, source: d,
         domain: a.domain, bus: a.bus, device: a.device, function: a.function,
         devfn: (a.device << 3) | a.function,
-        busKey: busKeyOf(a.domain, a.bus),
-        slot: `${d.address.slice(0, d.address.lastIndexOf(':') + 1)}${hex2(a.device)}`,
+        busKey: this.busKey(a.domain, a.bus),
         vendorId: hexId(d.vendorId), deviceId: hexId(d.deviceId),
         subsystemVendorId: hexId(d.subsystemVendorId), subsystemDeviceId: hexId(d.subsystemDeviceId),
         type: null, typeInferred: false,
         isBridge: d.headerType === 1 || d.secondaryBus !== null,
         multifunction: false,
         isVf: d.physfn !== null,
-        hypothetical: hypothetical.has(d.address),
+        hypothetical: hypothetical.size > 0 && hypothetical.has(d.address),
       };
       parsed.push(f);
       this.byAddress.set(f.address, f);
-      const list = this.byBus.get(f.busKey) ?? [];
-      list.push(f);
-      this.byBus.set(f.busKey, list);
+      const list = this.byBus.get(f.busKey);
+      if (list) list.push(f);
+      else this.byBus.set(f.busKey, [f]);
     }
-    for (const list of this.byBus.values()) list.sort((x, y) => x.devfn - y.devfn);
+    // Functions mostly come in address order already: sort only the buses that are not.
+    for (const list of this.byBus.values()) {
+      if (list.some((f, i) => i > 0 && f.devfn < list[i - 1]!.devfn)) list.sort((x, y) => x.devfn - y.devfn);
+    }
     for (const f of parsed) {
       const sec = f.source.secondaryBus;
-      if (sec !== null && !this.bridgeBySecondary.has(busKeyOf(f.domain, sec))) {
-        this.bridgeBySecondary.set(busKeyOf(f.domain, sec), f);
-      }
+      if (sec === null) continue;
+      const key = this.busKey(f.domain, sec);
+      if (!this.bridgeBySecondary.has(key)) this.bridgeBySecondary.set(key, f);
     }
     for (const f of parsed) {
       f.multifunction = this.computeMultifunction(f);
-      const t = this.typeOf(f);
-      f.type = t.type;
-      f.typeInferred = t.inferred;
+      f.type = this.typeOf(f);
+      f.typeInferred = f.source.pcieType === null;
     }
     this.functions = parsed;
+  }
+
+  /** busKeyOf, the same string for every function of a bus. */
+  private busKey(domain: number, bus: number): string {
+    // Bus numbers from addresses are 0-255; a stated secondary bus outside that gets its own string.
+    if (!Number.isInteger(bus) || bus < 0 || bus > 0xff) return busKeyOf(domain, bus);
+    const n = domain * 0x100 + bus;
+    let key = this.busKeys.get(n);
+    if (key === undefined) {
+      key = busKeyOf(domain, bus);
+      this.busKeys.set(n, key);
+    }
+    return key;
   }
 
   get(address: string): TopoFunction | undefined {
@@ -96,7 +151,7 @@ export class Topology {
   }
 
   onBus(busKey: string): readonly TopoFunction[] {
-    return this.byBus.get(busKey) ?? [];
+    return this.byBus.get(busKey) ?? NO_FUNCTIONS;
   }
 
   /**
@@ -105,9 +160,66 @@ export class Topology {
    * buses have none.
    */
   bridgeAbove(busKey: string): TopoFunction | null {
-    const bridge = this.bridgeBySecondary.get(busKey);
-    if (bridge) return bridge;
-    if (this.virtualBusParent(busKey) !== null) return null;
+    return this.linksOf(busKey).bridge;
+  }
+
+  /** The bus above `busKey`, or null for a root bus. */
+  parentBus(busKey: string): string | null {
+    return this.linksOf(busKey).parent;
+  }
+
+  isRootBus(busKey: string): boolean {
+    return this.linksOf(busKey).parent === null;
+  }
+
+  /** Every walk up the tree asks these for every bus on the way: worked out once per bus. */
+  private linksOf(busKey: string): BusLinks {
+    let links = this.links.get(busKey);
+    if (!links) {
+      const stated = this.bridgeBySecondary.get(busKey);
+      if (stated) links = { bridge: stated, parent: stated.busKey };
+      else {
+        const virtual = this.virtualBusParent(busKey);
+        const bridge = virtual === null ? this.statedParentBridge(busKey) : null;
+        links = { bridge, parent: bridge ? bridge.busKey : virtual };
+      }
+      this.links.set(busKey, links);
+    }
+    return links;
+  }
+
+  /**
+   * Whether the walk up from the bus (parentBus until a root bus) never meets a bus twice. Only
+   * contradictory parent facts make it loop; every other walk needs no set of visited buses.
+   */
+  walkUpEnds(busKey: string): boolean {
+    if (this.isRootBus(busKey)) return true;
+    const memo = this.walkEndsMemo.get(busKey);
+    if (memo !== undefined) return memo;
+    const path = new Set<string>();
+    let ends: boolean;
+    for (let bus: string | null = busKey; ; bus = this.parentBus(bus)) {
+      if (bus === null || this.isRootBus(bus)) {
+        ends = true;
+        break;
+      }
+      const known = this.walkEndsMemo.get(bus);
+      if (known !== undefined) {
+        ends = known;
+        break;
+      }
+      if (path.has(bus)) {
+        ends = false;
+        break;
+      }
+      path.add(bus);
+    }
+    for (const bus of path) this.walkEndsMemo.set(bus, ends);
+    return ends;
+  }
+
+  /** The first `parent` a function on the bus names that sits on another bus. */
+  private statedParentBridge(busKey: string): TopoFunction | null {
     for (const f of this.onBus(busKey)) {
       const parent = f.source.parent !== null ? this.byAddress.get(f.source.parent) : undefined;
       if (parent && parent.busKey !== busKey) return parent;
@@ -115,23 +227,12 @@ export class Topology {
     return null;
   }
 
-  /** The bus above `busKey`, or null for a root bus. */
-  parentBus(busKey: string): string | null {
-    const bridge = this.bridgeAbove(busKey);
-    if (bridge) return bridge.busKey;
-    return this.virtualBusParent(busKey);
-  }
-
-  isRootBus(busKey: string): boolean {
-    return this.parentBus(busKey) === null;
-  }
-
   /**
    * VFs that do not fit on their PF's bus sit on a "virtual" bus with no bridge; its parent is
    * the PF's bus (kernel `virtfn_add_bus`), so the walk upwards continues there (spec 1.8 rule 8).
+   * Only asked for buses that no bridge states as its secondary bus.
    */
   private virtualBusParent(busKey: string): string | null {
-    if (this.bridgeBySecondary.has(busKey)) return null;
     for (const f of this.onBus(busKey)) {
       if (!f.isVf) continue;
       const pf = this.byAddress.get(f.source.physfn!);
@@ -149,13 +250,30 @@ export class Topology {
   /** Devices directly below a bridge (on the bus it is `bus->self` of). */
   childrenOf(bridge: TopoFunction): readonly TopoFunction[] {
     const sec = bridge.source.secondaryBus;
-    if (sec !== null) return this.onBus(busKeyOf(bridge.domain, sec));
-    return [...this.byBus.keys()].filter((k) => this.bridgeAbove(k) === bridge).flatMap((k) => this.onBus(k));
+    if (sec !== null) return this.onBus(this.busKey(bridge.domain, sec));
+    const buses = this.busesBelow().get(bridge);
+    return buses ? buses.flatMap((k) => this.onBus(k)) : [];
   }
 
-  /** Other functions with the same bus and device number (VFs excluded: the slot scan never finds them). */
-  slotSiblings(f: TopoFunction): TopoFunction[] {
-    return this.onBus(f.busKey).filter((t) => t !== f && t.device === f.device && !t.isVf);
+  /** The buses whose `bus->self` is each bridge, in bus order of first appearance. */
+  private busesBelow(): Map<TopoFunction, string[]> {
+    if (!this.busesBelowMemo) {
+      const below = new Map<TopoFunction, string[]>();
+      for (const key of this.byBus.keys()) {
+        const bridge = this.bridgeAbove(key);
+        if (!bridge) continue;
+        const list = below.get(bridge);
+        if (list) list.push(key);
+        else below.set(bridge, [key]);
+      }
+      this.busesBelowMemo = below;
+    }
+    return this.busesBelowMemo;
+  }
+
+  /** Other functions share the bus and device number (VFs do not count: the slot scan never finds them). */
+  hasSlotSiblings(f: TopoFunction): boolean {
+    return this.onBus(f.busKey).some((t) => isSlotSibling(f, t));
   }
 
   /**
@@ -171,7 +289,7 @@ export class Topology {
     const above = this.bridgeBySecondary.get(f.busKey);
     if (f.devfn > 0 && above && (above.source.pcieType === 'root-port' || above.source.pcieType === 'downstream-port')) return true;
     if (f.source.multifunction !== null) return f.source.multifunction;
-    return this.slotSiblings(f).length > 0;
+    return this.hasSlotSiblings(f);
   }
 
   /**
@@ -180,30 +298,27 @@ export class Topology {
    * Downstream Port; anything below a PCIe-to-PCI or conventional bridge is conventional; an
    * endpoint below a PCIe port is an Endpoint. Integrated devices on a root bus stay unknown.
    */
-  private typeOf(f: TopoFunction): { type: PcieType | null; inferred: boolean } {
-    const memo = this.typeMemo.get(f.address);
-    if (memo) return memo;
-    let result: { type: PcieType | null; inferred: boolean };
-    if (f.source.pcieType !== null) result = { type: f.source.pcieType, inferred: false };
-    else {
-      this.typeMemo.set(f.address, { type: null, inferred: true });
-      const above = this.bridgeAbove(f.busKey) ?? (f.isVf ? this.upstreamBridge(f) : null);
-      const aboveType = above ? this.typeOf(above).type : null;
-      let type: PcieType | null = null;
-      // A subtractive-decode bridge (prog-if 01) on a root bus is the classic conventional
-      // "DMI-to-PCI" bridge (Intel 00:1e.0), not a Root Port.
-      if (!above && this.isRootBus(f.busKey)) {
-        if (f.isBridge) type = f.source.progIf === '01' ? 'conventional' : 'root-port';
-      }
-      else if (aboveType === 'pcie-to-pci-bridge' || aboveType === 'conventional') type = 'conventional';
-      else if (f.isBridge) {
-        if (aboveType === 'root-port' || aboveType === 'downstream-port') type = 'upstream-port';
-        else if (aboveType === 'upstream-port') type = 'downstream-port';
-      } else if (aboveType !== null) type = 'endpoint';
-      result = { type, inferred: true };
+  private typeOf(f: TopoFunction): PcieType | null {
+    if (f.source.pcieType !== null) return f.source.pcieType;
+    const memo = this.inferredTypes.get(f);
+    if (memo !== undefined) return memo;
+    // Unknown while it is being worked out: a loop of bridges ends there.
+    this.inferredTypes.set(f, null);
+    const above = this.bridgeAbove(f.busKey) ?? (f.isVf ? this.upstreamBridge(f) : null);
+    const aboveType = above ? this.typeOf(above) : null;
+    let type: PcieType | null = null;
+    // A subtractive-decode bridge (prog-if 01) on a root bus is the classic conventional
+    // "DMI-to-PCI" bridge (Intel 00:1e.0), not a Root Port.
+    if (!above && this.isRootBus(f.busKey)) {
+      if (f.isBridge) type = f.source.progIf === '01' ? 'conventional' : 'root-port';
     }
-    this.typeMemo.set(f.address, result);
-    return result;
+    else if (aboveType === 'pcie-to-pci-bridge' || aboveType === 'conventional') type = 'conventional';
+    else if (f.isBridge) {
+      if (aboveType === 'root-port' || aboveType === 'downstream-port') type = 'upstream-port';
+      else if (aboveType === 'upstream-port') type = 'downstream-port';
+    } else if (aboveType !== null) type = 'endpoint';
+    this.inferredTypes.set(f, type);
+    return type;
   }
 
   /**
@@ -214,18 +329,18 @@ export class Topology {
   enumerationOrder(): TopoFunction[] {
     if (this.orderCache) return this.orderCache;
     const order: TopoFunction[] = [];
-    const seen = new Set<string>();
     const visitedBuses = new Set<string>();
+    // Each bus is visited once and every function sits on one bus: the boot functions of the
+    // visited buses are listed exactly once, and they are all that is listed.
     const visitBus = (busKey: string) => {
       if (visitedBuses.has(busKey)) return;
       visitedBuses.add(busKey);
-      const boot = this.onBus(busKey).filter((f) => !f.isVf);
-      for (const f of boot) {
-        if (!seen.has(f.address)) { seen.add(f.address); order.push(f); }
-      }
-      for (const f of boot) {
+      const functions = this.onBus(busKey);
+      for (const f of functions) if (!f.isVf) order.push(f);
+      for (const f of functions) {
+        if (f.isVf) continue;
         const sec = f.source.secondaryBus;
-        if (sec !== null) visitBus(busKeyOf(f.domain, sec));
+        if (sec !== null) visitBus(this.busKey(f.domain, sec));
         else if (f.isBridge) {
           // Buses known only through `parent` links (no bus numbers stated).
           for (const child of this.childrenOf(f)) visitBus(child.busKey);
@@ -238,12 +353,26 @@ export class Topology {
       return da - db || ba - bb;
     });
     for (const key of rootKeys) visitBus(key);
-    const rank = new Map(order.map((f, i) => [f.address, i]));
-    const unranked = order.length;
-    const pfRank = (f: TopoFunction) => (f.isVf ? rank.get(f.source.physfn!) ?? unranked : unranked);
-    const rest = this.functions.filter((f) => !seen.has(f.address));
-    rest.sort((x, y) => pfRank(x) - pfRank(y) || x.domain - y.domain || x.bus - y.bus || x.devfn - y.devfn);
-    order.push(...rest);
+    const rest = this.functions.filter((f) => f.isVf || !visitedBuses.has(f.busKey));
+    if (rest.length > 0) {
+      // VFs follow their PF's position; only the PFs' positions are needed.
+      const pfs = new Set<TopoFunction>();
+      for (const f of rest) {
+        const pf = f.isVf ? this.byAddress.get(f.source.physfn!) : undefined;
+        if (pf) pfs.add(pf);
+      }
+      const rank = new Map<TopoFunction, number>();
+      order.forEach((f, i) => {
+        if (pfs.has(f)) rank.set(f, i);
+      });
+      const unranked = order.length;
+      const pfRank = (f: TopoFunction) => {
+        const pf = f.isVf ? this.byAddress.get(f.source.physfn!) : undefined;
+        return (pf ? rank.get(pf) : undefined) ?? unranked;
+      };
+      rest.sort((x, y) => pfRank(x) - pfRank(y) || x.domain - y.domain || x.bus - y.bus || x.devfn - y.devfn);
+      for (const f of rest) order.push(f);
+    }
     this.orderCache = order;
     return order;
   }
