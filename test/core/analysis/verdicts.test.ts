@@ -297,4 +297,15 @@ describe('synthetic edge cases', () => {
     expect(verdictOf(a, '01:00.1').verdict).toBe('whole-group');
     expect(groupVerdict(a, 0).verdict).toBe('whole-group');
   });
+
+  it('a garbled snapshot whose PF and VF name each other as physfn still gets an analysis', () => {
+    const s = snapshot([
+      rootPort('00:01.0', 1, 'none'),
+      endpoint('01:00.0', { parent: '00:01.0', physfn: '01:00.1' }),
+      endpoint('01:00.1', { parent: '00:01.0', physfn: '01:00.0' }),
+    ], { groups: [['00:01.0', '01:00.0', '01:00.1']] });
+    const a = analyzeSnapshot(s);
+    expect(a.devices.map((d) => d.address)).toEqual([A('00:01.0'), A('01:00.0'), A('01:00.1')]);
+    expect(verdictOf(a, '01:00.1').verdict).toBe('whole-group');
+  });
 });
