@@ -8,7 +8,7 @@
  * stays fast.
  */
 import { parsePciAddress } from '../model/pci-address.ts';
-import { pciAddressOf } from '../parsers/canonical-address.ts';
+import { isCanonicalPciAddress } from '../parsers/canonical-address.ts';
 import type { DmesgEvent, PciFunction, Slot, Snapshot } from '../model/snapshot.ts';
 import { isPciBridge, type DeviceIndex } from './device-index.ts';
 import { CARD_TEMPLATES, predictCardsInSlot, shortAddress, type CardModel, type CardPrediction } from './predictor/index.ts';
@@ -56,7 +56,11 @@ export interface SlotAnalysis {
  * with many segments and slots would otherwise re-read the whole snapshot per slot.
  */
 function segmentsOf(snapshot: Snapshot): (port: PciFunction) => Snapshot {
-  const domainOf = (address: string) => pciAddressOf(address)?.domain ?? -1;
+  // pciAddressOf(address)?.domain ?? -1 without building the address: a canonical address's
+  // domain is the hex before its bus, and every function, group member and log line asks.
+  const domainOf = (address: string) => (isCanonicalPciAddress(address)
+    ? parseInt(address.slice(0, address.length - 8), 16)
+    : parsePciAddress(address)?.domain ?? -1);
   const devicesByDomain = new Map<number, PciFunction[]>();
   let vmd = false;
   for (const d of snapshot.devices) {
@@ -151,6 +155,8 @@ export function analyzeSlots(snapshot: Snapshot, index: DeviceIndex): SlotAnalys
   // Slots that are distinct records may still hang off the same port (sysfs and DMI names for
   // one slot, or firmware listing a port several times): the cards' answers are the port's.
   const byPort = new Map<string, CardPrediction[]>();
+  // Ports of one segment get the same segment object, so today's prediction runs once per segment.
+  const baselineNotes = new Map<Snapshot, string | null>();
   return distinctSlots(snapshot.slots).map((slot): SlotAnalysis => {
     const base = {
       name: slot.name, designation: slot.designation, type: slot.type, rootPort: slot.rootPort,
@@ -165,7 +171,7 @@ export function analyzeSlots(snapshot: Snapshot, index: DeviceIndex): SlotAnalys
     const predictions: SlotCardPrediction[] = [];
     let results = byPort.get(port.address);
     if (!results) {
-      results = predictCardsInSlot(segmentOf(port), port.address, templates);
+      results = predictCardsInSlot(segmentOf(port), port.address, templates, {}, baselineNotes);
       byPort.set(port.address, results);
     }
     for (const [i, card] of templates.entries()) {

@@ -182,13 +182,31 @@ export function predictCardInSlot(
 }
 
 /**
+ * The note on how far the prediction for today's devices is off the kernel's groups, which every
+ * card answer on the snapshot carries; null when they agree. It depends on the snapshot and the
+ * command line only, not on the port.
+ */
+function baselineNote(snapshot: Snapshot, options: Pick<PredictOptions, 'cmdline'>, kernelGroups: ReadonlyMap<string, number>): string | null {
+  const base = predictGroups(snapshot, options).predicted.map((g) => g.devices);
+  const actual = new Map<number, string[]>();
+  for (const [d, g] of kernelGroups) actual.set(g, [...(actual.get(g) ?? []), d]);
+  const cmp = compareGroups(base, [...actual.values()]);
+  const off = cmp.diffs.filter((x) => x.kind !== 'equal');
+  const where = [...new Set(off.flatMap((x) => [...x.predicted, ...x.actual]))].slice(0, 6).map(shortAddress).join(', ');
+  return off.length > 0 ? `The prediction for the current devices differs from the kernel's groups (${where}); the card's result may be off too.` : null;
+}
+
+/**
  * predictCardInSlot for several cards in the same slot, in order, each answer the one
  * predictCardInSlot gives; it stops after the first card with a problem. What does not depend
  * on the card (the port's subtree, the bus numbers in use, the prediction for today's devices)
- * is worked out once.
+ * is worked out once. `baselineNotes` carries that last one from call to call: the caller
+ * passes the same map only for calls with the same options, keyed by the very snapshot object
+ * (several ports of one PCI segment), and nothing may change a snapshot while it is in the map.
  */
 export function predictCardsInSlot(
   snapshot: Snapshot, portAddress: string, cards: readonly CardModel[], options: Pick<PredictOptions, 'cmdline'> = {},
+  baselineNotes: Map<Snapshot, string | null> = new Map(),
 ): CardPrediction[] {
   const empty = (problem: string): CardPrediction => ({ cardFunctions: [], removed: [], uncertain: [], notes: [], problem });
   const address = normalizePciAddress(portAddress);
@@ -212,7 +230,6 @@ export function predictCardsInSlot(
     if (d.secondaryBus !== null) usedBuses.add(d.secondaryBus);
   }
   const kernelGroups = kernelGroupOf(snapshot);
-  let baseNote: string | null | undefined;
 
   const out: CardPrediction[] = [];
   for (const card of cards) {
@@ -229,14 +246,10 @@ export function predictCardsInSlot(
 
     // The card's answer is only as good as the prediction for what exists today.
     if (kernelGroups.size > 0) {
+      let baseNote = baselineNotes.get(snapshot);
       if (baseNote === undefined) {
-        const base = predictGroups(snapshot, options).predicted.map((g) => g.devices);
-        const actual = new Map<number, string[]>();
-        for (const [d, g] of kernelGroups) actual.set(g, [...(actual.get(g) ?? []), d]);
-        const cmp = compareGroups(base, [...actual.values()]);
-        const off = cmp.diffs.filter((x) => x.kind !== 'equal');
-        const where = [...new Set(off.flatMap((x) => [...x.predicted, ...x.actual]))].slice(0, 6).map(shortAddress).join(', ');
-        baseNote = off.length > 0 ? `The prediction for the current devices differs from the kernel's groups (${where}); the card's result may be off too.` : null;
+        baseNote = baselineNote(snapshot, options, kernelGroups);
+        baselineNotes.set(snapshot, baseNote);
       }
       if (baseNote !== null) notes.push(baseNote);
     }

@@ -55,6 +55,16 @@ function sortAddresses(list: string[]): string[] {
   return list;
 }
 
+/** The functions of a multifunction reason sorted by address, skipping the sort as sortAddresses does (and the work array it allocates). */
+function sortFunctions(list: { address: string }[]): void {
+  for (let i = 1; i < list.length; i++) {
+    if (comparePciAddresses(list[i]!.address, list[i - 1]!.address) < 0) {
+      list.sort((x, y) => comparePciAddresses(x.address, y.address));
+      return;
+    }
+  }
+}
+
 /**
  * A deep copy of plain data, as structuredClone makes it, without structuredClone's
  * serialisation round trip: a reason is copied for every group it is the first of.
@@ -85,7 +95,7 @@ export class ReasonSet {
     const existing = this.byKey.get(k);
     if (!existing) {
       const copy = clonePlain({ ...reason, devices: mergeList([], reason.devices) });
-      if (copy.kind === 'multifunction-without-acs') copy.functions.sort((x, y) => comparePciAddresses(x.address, y.address));
+      if (copy.kind === 'multifunction-without-acs') sortFunctions(copy.functions);
       this.byKey.set(k, copy);
       return;
     }
@@ -94,7 +104,7 @@ export class ReasonSet {
       for (const fn of reason.functions) {
         if (!existing.functions.some((x) => x.address === fn.address)) existing.functions.push({ ...fn });
       }
-      existing.functions.sort((x, y) => comparePciAddresses(x.address, y.address));
+      sortFunctions(existing.functions);
     }
   }
 
