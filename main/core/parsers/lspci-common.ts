@@ -90,11 +90,35 @@ function parseAddressPath(
   return { address: formatPciAddress(current), parent };
 }
 
-const PROG_IF_SUFFIX = / \(prog-if ([0-9a-fA-F]{2})(?: \[[^\]]*\])?\)$/;
-const REV_SUFFIX = / \(rev ([0-9a-fA-F]{2})\)$/;
-
 function isHexDigit(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/**
+ * Where the " (prog-if 00 [Normal decode])" show_terse appends in verbose mode starts (the name
+ * in brackets only when pci.ids has one), as the regex
+ * / \(prog-if ([0-9a-fA-F]{2})(?: \[[^\]]*\])?\)$/ finds it (its leftmost match); -1 when the
+ * text does not end so. Checked in place: an end-anchored regex without a fixed start tries
+ * every position of every header.
+ */
+function progIfSuffix(text: string): number {
+  const close = text.length - 1;
+  if (text.charCodeAt(close) !== 0x29) return -1;
+  for (let at = text.indexOf(' (prog-if '); at >= 0; at = text.indexOf(' (prog-if ', at + 1)) {
+    const digits = at + 10;
+    if (!isHexDigit(text.charCodeAt(digits)) || !isHexDigit(text.charCodeAt(digits + 1))) continue;
+    if (digits + 2 === close) return at;
+    // " [name]": no "]" inside the brackets, the one closing them just before the ")".
+    if (text.startsWith(' [', digits + 2) && text.indexOf(']', digits + 4) === close - 1) return at;
+  }
+  return -1;
+}
+
+/** Where " (rev a1)" (show_terse, non-zero revisions) ends the text, / \(rev ([0-9a-fA-F]{2})\)$/; -1 when it does not. */
+function revisionSuffix(text: string): number {
+  const at = text.length - 9;
+  return at >= 0 && text.startsWith(' (rev ', at) && isHexDigit(text.charCodeAt(at + 6)) && isHexDigit(text.charCodeAt(at + 7))
+    && text.charCodeAt(at + 8) === 0x29 ? at : -1;
 }
 
 /**
@@ -115,6 +139,8 @@ function idsSuffix(text: string): { index: number; vendorId: string; deviceId: s
 }
 
 const NUMERIC_IDS = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
+/** names.c for a class pci.ids does not know (made once: a regex literal is a new RegExp each time it is evaluated). */
+const UNNAMED_CLASS = /^Class ([0-9a-fA-F]{4})$/;
 /** `lspci` without -n, names.c for an unknown device: "Device 1234:1111", or "Intel Corporation Device 0d57". */
 const PLAIN_UNKNOWN_IDS = /^Device ([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
 const PLAIN_UNKNOWN_DEVICE = / Device ([0-9a-fA-F]{4})$/;
@@ -140,7 +166,7 @@ export function parseLspciHeader(
 
   let className: string | null = classPart;
   let classCode: string | null = null;
-  const unnamedClass = /^Class ([0-9a-fA-F]{4})$/.exec(classPart);
+  const unnamedClass = UNNAMED_CLASS.exec(classPart);
   if (HEX4.test(classPart) || unnamedClass) {
     // "-n" prints "0600"; names.c prints "Class 1234" for a class pci.ids does not know.
     className = null;
@@ -155,16 +181,16 @@ export function parseLspciHeader(
   }
 
   let progIf: string | null = null;
-  const progMatch = PROG_IF_SUFFIX.exec(tail);
-  if (progMatch) {
-    progIf = progMatch[1]!.toLowerCase();
-    tail = tail.slice(0, progMatch.index);
+  const progAt = progIfSuffix(tail);
+  if (progAt >= 0) {
+    progIf = tail.slice(progAt + 10, progAt + 12).toLowerCase();
+    tail = tail.slice(0, progAt);
   }
   let revision: string | null = null;
-  const revMatch = REV_SUFFIX.exec(tail);
-  if (revMatch) {
-    revision = revMatch[1]!.toLowerCase();
-    tail = tail.slice(0, revMatch.index);
+  const revAt = revisionSuffix(tail);
+  if (revAt >= 0) {
+    revision = tail.slice(revAt + 6, revAt + 8).toLowerCase();
+    tail = tail.slice(0, revAt);
   }
   const { vendorId, deviceId, names } = parseDescription(tail);
   return { address: path.address, parent: path.parent, className, classCode, vendorId, deviceId, names, revision, progIf };
@@ -217,7 +243,8 @@ export class VendorNames {
     if (!names || names === 'Device') return { vendorName: null, deviceName: null };
     if (names.endsWith(' Device')) return { vendorName: names.slice(0, -7), deviceName: null };
     const vendor = vendorId ? this.byId.get(vendorId) : undefined;
-    if (vendor && names.startsWith(vendor + ' ')) {
+    // "<vendor> <device>", compared in place rather than against a joined string per device.
+    if (vendor && names.startsWith(vendor) && names.charCodeAt(vendor.length) === 0x20) {
       return { vendorName: vendor, deviceName: names.slice(vendor.length + 1) };
     }
     return { vendorName: null, deviceName: names };
@@ -284,17 +311,18 @@ export function acsFlagNames(bits: number): string[] {
 }
 
 /**
- * `SrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-` → 0x1d.
- * null unless all seven words are present (a truncated line must not read as "bits clear").
+ * `SrcValid+ TransBlk- ReqRedir+ CmpltRedir+ UpstreamFwd+ EgressCtrl- DirectTrans-` → 0x1d,
+ * from text[from, to). null unless all seven words are present (a truncated line must not read
+ * as "bits clear").
  */
-export function parseAcsWords(text: string): number | null {
+export function parseAcsWords(text: string, from = 0, to = text.length): number | null {
   let value = 0;
   let seen = 0;
   // Words are compared in place (every function with ACS has two such lines).
-  for (let start = 0; start < text.length;) {
-    while (start < text.length && isBlank(text.charCodeAt(start))) start++;
+  for (let start = from; start < to;) {
+    while (start < to && isBlank(text.charCodeAt(start))) start++;
     let end = start;
-    while (end < text.length && !isBlank(text.charCodeAt(end))) end++;
+    while (end < to && !isBlank(text.charCodeAt(end))) end++;
     if (end - start >= 2) {
       const sign = text.charCodeAt(end - 1);
       if (sign === 0x2b || sign === 0x2d) {
@@ -310,16 +338,22 @@ export function parseAcsWords(text: string): number | null {
   return seen === 0x7f ? value : null;
 }
 
-/** The characters `split(/\s+/)` splits on. */
+/** The characters `split(/\s+/)` splits on; ASCII (every letter of an ACS line) decided first. */
 function isBlank(c: number): boolean {
-  return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
     || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
+/** The flags by the first character of their lspci name, which differs for each (ASCII). */
+const ACS_FLAG_BY_INITIAL: ((typeof ACS_FLAGS)[number] | undefined)[] = Array.from(
+  { length: 128 }, (_, c) => ACS_FLAGS.find((f) => f.lspci.charCodeAt(0) === c),
+);
+
 /** The ACS flag whose lspci name is text[start, end), if any. */
 function acsFlagAt(text: string, start: number, end: number): (typeof ACS_FLAGS)[number] | undefined {
-  for (const f of ACS_FLAGS) if (f.lspci.length === end - start && text.startsWith(f.lspci, start)) return f;
-  return undefined;
+  const f = ACS_FLAG_BY_INITIAL[text.charCodeAt(start)];
+  return f && f.lspci.length === end - start && text.startsWith(f.lspci, start) ? f : undefined;
 }
 
 /**

@@ -34,7 +34,7 @@ import type { FunctionPatch } from '../snapshot/parts.ts';
 import {
   VendorNames, buildLink, clipLine, headerPatch, lspciSpeedToSysfs, parseAcsWords, parseExpressCapability, parseLspciHeader,
   parseModuleList, parseSubsystemValue,
-  type LspciFunctions,
+  type LspciFunctions, type LspciHeader,
 } from './lspci-common.ts';
 import { CONFIG_SPACE_SIZE, LEGACY_CONFIG_SIZE, decodeConfigSpace, parseHexDumpLine, readHexDumpLine } from './lspci-config-space.ts';
 
@@ -89,6 +89,27 @@ interface Closed {
   legacyDump: boolean;
 }
 
+/**
+ * The header's facts (headerPatch) in a patch that has every field this parser may set from the
+ * start, undefined until known (the same as absent to the snapshot builder): all patches then
+ * share one object shape and are filled in place, where adding some 25 fields one by one, in an
+ * order that differs from device to device, grows each object several times and leaves the
+ * builder's reads of them megamorphic.
+ */
+function newPatch(header: LspciHeader): FunctionPatch {
+  const facts = headerPatch(header);
+  return {
+    address: facts.address, parent: facts.parent, vendorId: facts.vendorId, deviceId: facts.deviceId,
+    classCode: facts.classCode, className: facts.className, revision: facts.revision, progIf: facts.progIf,
+    vendorName: undefined, deviceName: undefined,
+    subsystemVendorId: undefined, subsystemDeviceId: undefined, subsystemName: undefined,
+    headerType: undefined, multifunction: undefined, pcieType: undefined,
+    driver: undefined, modules: undefined, iommuGroup: undefined, numaNode: undefined,
+    link: undefined, sriov: undefined, acs: undefined, flr: undefined, physicalSlot: undefined,
+    secondaryBus: undefined, subordinateBus: undefined, slotImplemented: undefined, slotNumber: undefined,
+  };
+}
+
 function newBlock(patch: FunctionPatch, names: string | null): Block {
   return {
     patch, names, vendorId: patch.vendorId ?? null, baseIndent: -1, detail: 0, denied: false, capability: null, express: null,
@@ -98,8 +119,9 @@ function newBlock(patch: FunctionPatch, names: string | null): Block {
   };
 }
 
-const SPEED = /Speed ([0-9.]+GT\/s|unknown)/;
-const WIDTH = /Width x(\d{1,9})\b/;
+/** DevCap's FLReset+ and AFCap's FLR+ (made once: a regex literal is a new RegExp each time it is evaluated). */
+const FLR_CAPABLE = /(?:^|\s)FLReset\+/;
+const AF_FLR_CAPABLE = /\bFLR\+/;
 const BUS_NUMBERS = /secondary=([0-9a-fA-F]{2}), subordinate=([0-9a-fA-F]{2})/;
 /** The top-level lines this parser reads (Region, Status, Latency... are not among them). */
 const TOP_LEVEL_KEYS = [
@@ -112,24 +134,6 @@ const KEYS_BY_INITIAL: (TopLevelKey[] | undefined)[] = Array.from({ length: 128 
   const keys = TOP_LEVEL_KEYS.filter((k) => k.charCodeAt(0) === c);
   return keys.length ? keys : undefined;
 });
-const CAPABILITY = /^\[[0-9a-fA-F]{2,3}(?: v\d+)?\] (.*)$/;
-
-function readLink(text: string): { speed: string | null; width: number | null } {
-  const speed = SPEED.exec(text);
-  const width = WIDTH.exec(text);
-  return {
-    speed: speed ? lspciSpeedToSysfs(speed[1]!) : null,
-    width: width ? parseInt(width[1]!, 10) : null,
-  };
-}
-
-function capabilityKind(name: string): CapabilityKind {
-  if (name.startsWith('Express ')) return 'express';
-  if (name.startsWith('Access Control Services')) return 'acs';
-  if (name.startsWith('Single Root I/O Virtualization')) return 'sriov';
-  if (name.startsWith('PCI Advanced Features')) return 'af';
-  return 'other';
-}
 
 /** text[at...] starts with key; compared in place so that skipped lines are never copied. */
 function keyAt(text: string, at: number, key: string): boolean {
@@ -137,6 +141,125 @@ function keyAt(text: string, at: number, key: string): boolean {
     if (text.charCodeAt(at + i) !== key.charCodeAt(i)) return false;
   }
   return true;
+}
+
+/** keyAt, with the key ending by `stop`: a key ending in a space must not match a trimmed one. */
+function keyWithin(text: string, at: number, stop: number, key: string): boolean {
+  return at + key.length <= stop && keyAt(text, at, key);
+}
+
+/** The first index of `needle` in text[from, stop), or -1 (indexOf would search on past the line). */
+function indexWithin(text: string, needle: string, from: number, stop: number): number {
+  const initial = needle.charCodeAt(0);
+  for (let i = from; i + needle.length <= stop; i++) {
+    if (text.charCodeAt(i) === initial && keyAt(text, i, needle)) return i;
+  }
+  return -1;
+}
+
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * `LnkCap:`/`LnkSta:` line text[from, stop): the speed and width as the regexes
+ * /Speed ([0-9.]+GT\/s|unknown)/ and /Width x(\d{1,9})\b/ find them, read in place (every
+ * PCIe function has both lines). `speeds` keeps each spelling's sysfs form, made once.
+ */
+function readLink(
+  text: string, from: number, stop: number, speeds: Map<string, string | null>,
+): { speed: string | null; width: number | null } {
+  let speed: string | null = null;
+  for (let at = indexWithin(text, 'Speed ', from, stop); at >= 0; at = indexWithin(text, 'Speed ', at + 1, stop)) {
+    const value = at + 6;
+    let end = value;
+    while (end < stop && (isDigit(text.charCodeAt(end)) || text.charCodeAt(end) === 0x2e)) end++;
+    const length = end > value && keyWithin(text, end, stop, 'GT/s') ? end + 4 - value : keyWithin(text, value, stop, 'unknown') ? 7 : 0;
+    if (length === 0) continue;
+    const spelling = text.slice(value, value + length);
+    speed = speeds.get(spelling) ?? null;
+    if (!speeds.has(spelling)) {
+      speed = lspciSpeedToSysfs(spelling);
+      speeds.set(spelling, speed);
+    }
+    break;
+  }
+  let width: number | null = null;
+  for (let at = indexWithin(text, 'Width x', from, stop); at >= 0; at = indexWithin(text, 'Width x', at + 1, stop)) {
+    let end = at + 7;
+    let lanes = 0;
+    for (; end < stop && isDigit(text.charCodeAt(end)); end++) lanes = lanes * 10 + text.charCodeAt(end) - 0x30;
+    const digits = end - at - 7;
+    // \b after the digits: the line ends, or what follows is not a word character.
+    if (digits >= 1 && digits <= 9 && (end === stop || !isWordCharacter(text.charCodeAt(end)))) {
+      width = lanes;
+      break;
+    }
+  }
+  return { speed, width };
+}
+
+function isWordCharacter(c: number): boolean {
+  return isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+function isHexDigit(c: number): boolean {
+  return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** The characters besides "\n" that a regex's `.` does not match. */
+const OTHER_LINE_BREAKS = ['\r', '\u2028', '\u2029'] as const;
+
+/**
+ * Where the next of each OTHER_LINE_BREAKS is in a text read from start to end: one search for
+ * each, repeated only once the reading has passed what it found, rather than a look at every
+ * character of every capability line (see capabilityNameStart).
+ */
+class LineBreaks {
+  /** Per character: its next position, Infinity when there is none further on, -1 before the first search. */
+  private readonly next: number[] = OTHER_LINE_BREAKS.map(() => -1);
+
+  constructor(private readonly text: string) {}
+
+  /** Whether text[from, stop) holds one; `from` never decreases from one call to the next. */
+  within(from: number, stop: number): boolean {
+    for (let k = 0; k < OTHER_LINE_BREAKS.length; k++) {
+      if (this.next[k]! < from) {
+        const at = this.text.indexOf(OTHER_LINE_BREAKS[k]!, from);
+        this.next[k] = at < 0 ? Infinity : at;
+      }
+      if (this.next[k]! < stop) return true;
+    }
+    return false;
+  }
+}
+
+/**
+ * Where the name starts in a capability line's value text[at, stop), `[54] Express ...` or
+ * `[148 v1] Access Control Services` (lspci.c show_caps / ls-ecaps.c), as the regex
+ * /^\[[0-9a-fA-F]{2,3}(?: v\d+)?\] (.*)$/ reads it; -1 when the value is not so.
+ */
+function capabilityNameStart(text: string, at: number, stop: number, breaks: LineBreaks): number {
+  if (at >= stop || text.charCodeAt(at) !== 0x5b) return -1;
+  let i = at + 1;
+  while (i < stop && isHexDigit(text.charCodeAt(i))) i++;
+  if (i - at - 1 < 2 || i - at - 1 > 3) return -1;
+  if (keyWithin(text, i, stop, ' v')) {
+    let end = i + 2;
+    while (end < stop && isDigit(text.charCodeAt(end))) end++;
+    if (end === i + 2) return -1;
+    i = end;
+  }
+  if (!keyWithin(text, i, stop, '] ')) return -1;
+  // `.` does not match the other line terminators, so neither does the regex.
+  return breaks.within(i + 2, stop) ? -1 : i + 2;
+}
+
+/** The kind of the capability named at text[at, stop). */
+function capabilityKind(text: string, at: number, stop: number): CapabilityKind {
+  if (keyWithin(text, at, stop, 'Express ')) return 'express';
+  if (keyWithin(text, at, stop, 'Access Control Services')) return 'acs';
+  if (keyWithin(text, at, stop, 'Single Root I/O Virtualization')) return 'sriov';
+  if (keyWithin(text, at, stop, 'PCI Advanced Features')) return 'af';
+  return 'other';
 }
 
 /** Which of the PCI Express register lines this parser reads text[at...] starts with, if any. */
@@ -161,8 +284,16 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d;
 }
 
-function decimal(text: string): number | null {
-  return /^\d{1,9}$/.test(text) ? parseInt(text, 10) : null;
+/** text[from, stop) as a number when it is 1 to 9 decimal digits (/^\d{1,9}$/), else null. */
+function decimalWithin(text: string, from: number, stop: number): number | null {
+  if (stop - from < 1 || stop - from > 9) return null;
+  let value = 0;
+  for (let i = from; i < stop; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigit(c)) return null;
+    value = value * 10 + c - 0x30;
+  }
+  return value;
 }
 
 export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
@@ -177,6 +308,8 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
   let anyGroup = false;
   let anyKernelLine = false;
   let extendedDump = false;
+  const speeds = new Map<string, string | null>();
+  const breaks = new LineBreaks(text);
 
   // One buffer for the dump of the block being read, decoded when the block ends: bytes past
   // what the dump showed read as 0, and are zeroed again after each block.
@@ -246,7 +379,7 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
         }
         seen.add(header.address);
         skipping = false;
-        const patch = headerPatch(header);
+        const patch = newPatch(header);
         vendors.learn(header.vendorId, header.names);
         current = newBlock(patch, header.names);
         continue;
@@ -280,33 +413,13 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
   function topLevelLine(block: Block, first: number, stop: number, at: number, keys: readonly TopLevelKey[]): void {
     const key = topLevelKey(text, first, keys);
     if (!key) return;
+    if (key === 'Capabilities: ') {
+      capabilityLine(block, first + key.length, stop, at);
+      return;
+    }
     const value = text.slice(first + key.length, stop);
     const patch = block.patch;
     switch (key) {
-      case 'Capabilities: ': {
-        if (value.startsWith('<access denied>')) {
-          block.denied = true;
-          return;
-        }
-        const cap = CAPABILITY.exec(value);
-        if (!cap) {
-          issues.push({ line: at, message: `unreadable capability line: ${clipLine(value)}` });
-          return;
-        }
-        const name = cap[1]!;
-        block.capability = capabilityKind(name);
-        if (block.capability === 'express' && !block.express) {
-          block.express = parseExpressCapability(name);
-          if (!block.express) issues.push({ line: at, message: `unknown PCI Express capability text: ${clipLine(name)}` });
-        } else if (block.capability === 'acs') {
-          block.acsSeen = true;
-        } else if (block.capability === 'af') {
-          block.afSeen = true;
-        } else if (block.capability === 'sriov' && !block.sriov) {
-          block.sriov = { totalVfs: null, numVfs: null };
-        }
-        return;
-      }
       case 'Control:':
         block.detail = 2;
         return;
@@ -332,7 +445,7 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
         return;
       case 'IOMMU group: ':
       case 'NUMA node: ': {
-        const number = decimal(value);
+        const number = decimalWithin(text, first + key.length, stop);
         if (number === null) issues.push({ line: at, message: `${key.slice(0, -2)} is not a number: ${clipLine(value)}` });
         else if (key === 'IOMMU group: ') setGroup(block, number);
         else patch.numaNode = number;
@@ -360,6 +473,31 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
     }
   }
 
+  /** `Capabilities: <value>`, the value text[from, stop): read in place, most name nothing read here. */
+  function capabilityLine(block: Block, from: number, stop: number, at: number): void {
+    if (keyWithin(text, from, stop, '<access denied>')) {
+      block.denied = true;
+      return;
+    }
+    const nameStart = capabilityNameStart(text, from, stop, breaks);
+    if (nameStart < 0) {
+      issues.push({ line: at, message: `unreadable capability line: ${clipLine(text.slice(from, stop))}` });
+      return;
+    }
+    block.capability = capabilityKind(text, nameStart, stop);
+    if (block.capability === 'express' && !block.express) {
+      const name = text.slice(nameStart, stop);
+      block.express = parseExpressCapability(name);
+      if (!block.express) issues.push({ line: at, message: `unknown PCI Express capability text: ${clipLine(name)}` });
+    } else if (block.capability === 'acs') {
+      block.acsSeen = true;
+    } else if (block.capability === 'af') {
+      block.afSeen = true;
+    } else if (block.capability === 'sriov' && !block.sriov) {
+      block.sriov = { totalVfs: null, numVfs: null };
+    }
+  }
+
   function setGroup(block: Block, group: number): void {
     block.patch.iommuGroup = group;
     block.groupSeen = true;
@@ -377,16 +515,15 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
           block.devCapSeen = true;
           block.previous = 'DevCap';
         } else if (key === 'LnkCap:') {
-          block.linkCap = readLink(text.slice(first, stop));
+          block.linkCap = readLink(text, first, stop, speeds);
         } else if (key === 'LnkSta:') {
-          const line = text.slice(first, stop);
-          const link = readLink(line);
-          block.linkStatus = { speed: link.speed, width: link.width, downgraded: line.includes('(downgraded)') };
+          const link = readLink(text, first, stop, speeds);
+          block.linkStatus = { speed: link.speed, width: link.width, downgraded: indexWithin(text, '(downgraded)', first, stop) >= 0 };
         } else if (key === 'SltCap:') {
           block.previous = 'SltCap';
         } else if (previous === 'DevCap') {
           // FLReset+ here is the capability bit; DevCtl's continuation has the control bit.
-          if (/(?:^|\s)FLReset\+/.test(text.slice(first, stop))) block.flr = true;
+          if (FLR_CAPABLE.test(text.slice(first, stop))) block.flr = true;
         } else if (previous === 'SltCap' && keyAt(text, first, 'Slot #')) {
           const slot = /^Slot #(\d{1,9})\b/.exec(text.slice(first, stop));
           if (slot) block.slotNumber = parseInt(slot[1]!, 10);
@@ -395,10 +532,9 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
       }
       case 'acs':
         if (keyAt(text, first, 'ACSCap:') || keyAt(text, first, 'ACSCtl:')) {
-          const line = text.slice(first, stop);
-          const bits = parseAcsWords(line.slice(7));
-          if (bits === null) issues.push({ line: at, message: `unreadable ACS flags: ${clipLine(line)}` });
-          else if (line.startsWith('ACSCap:')) block.acsCap = bits;
+          const bits = parseAcsWords(text, first + 7, stop);
+          if (bits === null) issues.push({ line: at, message: `unreadable ACS flags: ${clipLine(text.slice(first, stop))}` });
+          else if (keyAt(text, first, 'ACSCap:')) block.acsCap = bits;
           else block.acsCtl = bits;
         }
         return;
@@ -412,7 +548,7 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
         }
         return;
       case 'af':
-        if (keyAt(text, first, 'AFCap:') && /\bFLR\+/.test(text.slice(first, stop))) block.flr = true;
+        if (keyAt(text, first, 'AFCap:') && AF_FLR_CAPABLE.test(text.slice(first, stop))) block.flr = true;
         return;
       default:
         return;

@@ -84,21 +84,41 @@ interface RecordLine {
 }
 
 /**
- * Non-empty lines as (tag, rest); the first space separates them. Yielded one at a time, not
- * collected: a record that is read at once is garbage before the next collection, while a list
- * of all of them (tens of thousands on a big host) would be copied by the collector.
+ * Non-empty lines as (tag, rest); the first space separates them. One record, refilled by each
+ * next() and read at once by the section readers: neither a list of all lines (tens of thousands
+ * on a big host, copied by every garbage collection) nor a generator's record and iterator
+ * result per line.
  */
-function* recordLines(content: string): Generator<RecordLine> {
-  for (let start = 0, line = 1; start <= content.length; line++) {
-    let end = content.indexOf('\n', start);
-    if (end < 0) end = content.length;
-    const stop = end > start && content.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    const lineStart = start;
-    start = end + 1;
-    if (stop === lineStart) continue;
-    const sp = content.indexOf(' ', lineStart);
-    if (sp < 0 || sp >= stop) yield { tag: content.slice(lineStart, stop), rest: '', line };
-    else yield { tag: content.slice(lineStart, sp), rest: content.slice(sp + 1, stop), line };
+class RecordLines implements RecordLine {
+  tag = '';
+  rest = '';
+  line = 0;
+  private start = 0;
+
+  constructor(private readonly content: string) {}
+
+  /** Moves to the next non-empty line; false after the last. */
+  next(): boolean {
+    const content = this.content;
+    while (this.start <= content.length) {
+      let end = content.indexOf('\n', this.start);
+      if (end < 0) end = content.length;
+      const lineStart = this.start;
+      const stop = end > lineStart && content.charCodeAt(end - 1) === 13 ? end - 1 : end;
+      this.start = end + 1;
+      this.line++;
+      if (stop === lineStart) continue;
+      const sp = content.indexOf(' ', lineStart);
+      if (sp < 0 || sp >= stop) {
+        this.tag = content.slice(lineStart, stop);
+        this.rest = '';
+      } else {
+        this.tag = content.slice(lineStart, sp);
+        this.rest = content.slice(sp + 1, stop);
+      }
+      return true;
+    }
+    return false;
   }
 }
 
@@ -160,9 +180,10 @@ function attributeAt(text: string, start: number, end: number): number {
   if (!candidates) return -1;
   for (const i of candidates) {
     const name = PCI_ATTRIBUTES[i]!;
-    let k = 0;
-    while (k < name.length && text.charCodeAt(start + k) === name.charCodeAt(k)) k++;
-    if (k === name.length) return i;
+    // From the end: names of one length differ there (max_link_speed, max_link_width).
+    let k = name.length - 1;
+    while (k >= 0 && text.charCodeAt(start + k) === name.charCodeAt(k)) k--;
+    if (k < 0) return i;
   }
   return -1;
 }
@@ -187,17 +208,20 @@ const SECONDARY_BUS = attributeIndex('secondary_bus_number');
 const SUBORDINATE_BUS = attributeIndex('subordinate_bus_number');
 
 /**
- * One `P` block. Values and lines are kept by attribute index (a line naming an attribute twice:
- * the last one counts); the links the patch needs are fields. Other attributes and links are
- * not read by this parser, so they are not kept.
+ * One `P` block. Values are kept by attribute index (a line naming an attribute twice: the last
+ * one counts); the links the patch needs are fields. Other attributes and links are not read by
+ * this parser, so they are not kept.
  */
 interface RawFunction {
   name: string;
   realPath: string;
+  /** The section text, where the block's P line starts at `start` and is line `line`. */
+  text: string;
+  start: number;
   line: number;
   values: (string | undefined)[];
-  /** Line of each attribute, for issues. */
-  lines: number[];
+  /** The pci-ids block each value taken from it came from (see parseSysfsSections); null when none. */
+  filledFrom: (RawFunction | undefined)[] | null;
   driver: string | undefined;
   iommuGroup: string | undefined;
   physfn: string | undefined;
@@ -205,6 +229,45 @@ interface RawFunction {
   virtfns: Map<string, string> | null;
   /** Attributes a `! unreadable` line named; null when none. */
   unreadable: Set<string> | null;
+}
+
+/** Which of the links the patch needs text[start, end) names: `virtfn` for any `virtfn…`. */
+function linkAt(text: string, start: number, end: number): 'driver' | 'iommu_group' | 'physfn' | 'virtfn' | null {
+  const length = end - start;
+  if (length === 6 && text.startsWith('driver', start)) return 'driver';
+  if (length === 11 && text.startsWith('iommu_group', start)) return 'iommu_group';
+  if (length === 6 && text.startsWith('physfn', start)) return 'physfn';
+  if (length >= 6 && text.startsWith('virtfn', start)) return 'virtfn';
+  return null;
+}
+
+/**
+ * The line of the block's `A` line for attribute `attr`, the last one (its value is kept), found
+ * again by reading the block's lines as readPciBlocks does: only an issue needs it, so blocks do
+ * not keep the line of each attribute.
+ */
+function attributeLine(block: RawFunction, attr: number): number {
+  const content = block.text;
+  let found = block.line;
+  const afterHeader = content.indexOf('\n', block.start) + 1;
+  for (let start = afterHeader, line = block.line + 1; start > 0 && start <= content.length; line++) {
+    let end = content.indexOf('\n', start);
+    if (end < 0) end = content.length;
+    const stop = end > start && content.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const at = start;
+    start = end + 1;
+    if (stop === at) continue;
+    let sp = content.indexOf(' ', at);
+    if (sp < 0 || sp > stop) sp = stop;
+    const tag = sp === at + 1 ? content.charCodeAt(at) : -1;
+    if (tag === 0x50 /* P */) break;
+    if (tag !== 0x41 /* A */) continue;
+    const nameStart = Math.min(sp + 1, stop);
+    let nameEnd = content.indexOf(' ', nameStart);
+    if (nameEnd < 0 || nameEnd > stop) nameEnd = stop;
+    if (attributeAt(content, nameStart, nameEnd) === attr) found = line;
+  }
+  return found;
 }
 
 /**
@@ -233,23 +296,20 @@ function readPciBlocks(ctx: Ctx, content: string, done: (block: RawFunction) => 
     if (tag === 0x50 /* P */) {
       if (cur) done(cur);
       cur = {
-        name: content.slice(nameStart, nameEnd), realPath: content.slice(valueStart, stop), line,
-        values: new Array<string | undefined>(PCI_ATTRIBUTES.length), lines: new Array<number>(PCI_ATTRIBUTES.length),
+        name: content.slice(nameStart, nameEnd), realPath: content.slice(valueStart, stop), text: content, start: at, line,
+        values: new Array<string | undefined>(PCI_ATTRIBUTES.length), filledFrom: null,
         driver: undefined, iommuGroup: undefined, physfn: undefined, virtfns: null, unreadable: null,
       };
     } else if (tag === 0x41 /* A */ && cur) {
       const index = attributeAt(content, nameStart, nameEnd);
-      if (index >= 0) {
-        cur.values[index] = content.slice(valueStart, stop);
-        cur.lines[index] = line;
-      }
+      if (index >= 0) cur.values[index] = content.slice(valueStart, stop);
     } else if (tag === 0x4c /* L */ && cur) {
-      const name = content.slice(nameStart, nameEnd);
-      const target = content.slice(valueStart, stop);
-      if (name === 'driver') cur.driver = target;
-      else if (name === 'iommu_group') cur.iommuGroup = target;
-      else if (name === 'physfn') cur.physfn = target;
-      else if (name.startsWith('virtfn')) (cur.virtfns ??= new Map()).set(name, target);
+      // Link names compared in place: most blocks have one link, `driver`, and no other.
+      const link = linkAt(content, nameStart, nameEnd);
+      if (link === 'driver') cur.driver = content.slice(valueStart, stop);
+      else if (link === 'iommu_group') cur.iommuGroup = content.slice(valueStart, stop);
+      else if (link === 'physfn') cur.physfn = content.slice(valueStart, stop);
+      else if (link === 'virtfn') (cur.virtfns ??= new Map()).set(content.slice(nameStart, nameEnd), content.slice(valueStart, stop));
     } else {
       const r: RecordLine = { tag: content.slice(at, sp), rest: content.slice(nameStart, stop), line };
       if (r.tag !== '!') {
@@ -339,11 +399,17 @@ function linkOf(values: readonly (string | undefined)[]): Link | null {
   return { currentSpeed, currentWidth, maxSpeed, maxWidth: maximumWidth, downgraded };
 }
 
+/**
+ * What `reset_method` values are separated by. Like the other regexes used per line or block,
+ * made once: a regex literal is a new RegExp object each time it is evaluated.
+ */
+const BLANKS = /\s+/;
+
 /** `pci_is_vga()`: VGA-compatible display controller, or the pre-2.0 "not defined, VGA" class. */
 const isVgaClass = (classCode: string) => classCode === '0300' || classCode === '0001';
 
 function malformed(ctx: Ctx, raw: RawFunction, address: string, attr: number): void {
-  ctx.issues.push({ line: raw.lines[attr] ?? raw.line, message: `pci: ${address} ${PCI_ATTRIBUTES[attr]} "${raw.values[attr]}" is malformed` });
+  ctx.issues.push({ line: attributeLine(raw.filledFrom?.[attr] ?? raw, attr), message: `pci: ${address} ${PCI_ATTRIBUTES[attr]} "${raw.values[attr]}" is malformed` });
 }
 
 /** The device directory above a function's: the parent bridge's address, null for a root bus. */
@@ -353,11 +419,20 @@ function parentOfPath(sysfsPath: string): string | null {
   return canonicalPciAddress(sysfsPath.slice(sysfsPath.lastIndexOf('/', last - 1) + 1, last));
 }
 
-const ID_ATTRIBUTES = [
-  [VENDOR, 'vendorId'], [DEVICE, 'deviceId'], [SUBSYSTEM_VENDOR, 'subsystemVendorId'], [SUBSYSTEM_DEVICE, 'subsystemDeviceId'],
-] as const;
+/** An id attribute (`0x%04x`) as four hex digits; undefined when the block has no such line. */
+function idOf(ctx: Ctx, raw: RawFunction, address: string, attr: number): string | null | undefined {
+  if (raw.values[attr] === undefined) return undefined;
+  const id = hexId(raw.values[attr], 4);
+  if (id === null) malformed(ctx, raw, address, attr);
+  return id;
+}
 
-/** The function's patch; `resetMethods` stays unset when the block says nothing about it (see parseSysfsSections). */
+/**
+ * The function's patch; `resetMethods` is undefined when the block says nothing about it (see
+ * parseSysfsSections), `physicalSlot` until the slots are read. Built as one object with every
+ * field (undefined where the block said nothing, the same as absent to the snapshot builder):
+ * one shape for all patches, and no object grown field by field.
+ */
 function toPatch(ctx: Ctx, raw: RawFunction, groupOf: ReadonlyMap<string, number>): FunctionPatch | null {
   const address = canonicalPciAddress(raw.name);
   if (!address) {
@@ -365,42 +440,46 @@ function toPatch(ctx: Ctx, raw: RawFunction, groupOf: ReadonlyMap<string, number
     return null;
   }
   const a = raw.values;
-  const patch: FunctionPatch = { address };
 
-  for (const [attr, key] of ID_ATTRIBUTES) {
-    if (a[attr] === undefined) continue;
-    patch[key] = hexId(a[attr], 4);
-    if (patch[key] === null) malformed(ctx, raw, address, attr);
-  }
+  const vendorId = idOf(ctx, raw, address, VENDOR);
+  const deviceId = idOf(ctx, raw, address, DEVICE);
+  const subsystemVendorId = idOf(ctx, raw, address, SUBSYSTEM_VENDOR);
+  const subsystemDeviceId = idOf(ctx, raw, address, SUBSYSTEM_DEVICE);
+  let classCode: string | null | undefined;
+  let progIf: string | null | undefined;
   if (a[CLASS] !== undefined) {
     const cls = hexId(a[CLASS], 6);
     if (cls === null) malformed(ctx, raw, address, CLASS);
-    patch.classCode = cls ? cls.slice(0, 4) : null;
-    patch.progIf = cls ? cls.slice(4) : null;
+    classCode = cls ? cls.slice(0, 4) : null;
+    progIf = cls ? cls.slice(4) : null;
   }
+  let revision: string | null | undefined;
   if (a[REVISION] !== undefined) {
-    patch.revision = hexId(a[REVISION], 2);
-    if (patch.revision === null) malformed(ctx, raw, address, REVISION);
+    revision = hexId(a[REVISION], 2);
+    if (revision === null) malformed(ctx, raw, address, REVISION);
   }
+  let numaNode: number | null | undefined;
   if (a[NUMA_NODE] !== undefined) {
     const node = decimal(a[NUMA_NODE]);
     if (node === null) malformed(ctx, raw, address, NUMA_NODE);
-    patch.numaNode = node !== null && node >= 0 ? node : null;
+    numaNode = node !== null && node >= 0 ? node : null;
   }
-  patch.link = linkOf(a);
 
-  if (raw.unreadable?.has('reset_method')) patch.resetMethods = null;
-  else if (a[RESET_METHOD] !== undefined) patch.resetMethods = a[RESET_METHOD].split(/\s+/).filter(Boolean);
+  let resetMethods: string[] | null | undefined;
+  if (raw.unreadable?.has('reset_method')) resetMethods = null;
+  else if (a[RESET_METHOD] !== undefined) resetMethods = a[RESET_METHOD].split(BLANKS).filter(Boolean);
 
   // boot_vga is created for VGA-class functions only (pci-sysfs.c) and the walk looks for it on
   // every function: absent = not the boot VGA. Earlier collectors looked only where the class was
   // VGA, so there a VGA function without the file stays unknown.
-  if (a[BOOT_VGA] !== undefined) patch.bootVga = a[BOOT_VGA].trim() === '1';
-  else if (!raw.unreadable?.has('boot_vga')) patch.bootVga = patch.classCode && isVgaClass(patch.classCode) ? null : false;
+  let bootVga: boolean | null | undefined;
+  if (a[BOOT_VGA] !== undefined) bootVga = a[BOOT_VGA].trim() === '1';
+  else if (!raw.unreadable?.has('boot_vga')) bootVga = classCode && isVgaClass(classCode) ? null : false;
 
   const vfLinks = raw.virtfns === null ? [] : [...raw.virtfns.keys()]
     .filter((n) => /^virtfn\d+$/.test(n))
     .sort((x, y) => Number(x.slice(6)) - Number(y.slice(6)));
+  let sriov: FunctionPatch['sriov'] = null;
   if (a[SRIOV_TOTALVFS] !== undefined || vfLinks.length > 0) {
     const vfs: string[] = [];
     for (const n of vfLinks) {
@@ -408,41 +487,46 @@ function toPatch(ctx: Ctx, raw: RawFunction, groupOf: ReadonlyMap<string, number
       if (vf) vfs.push(vf);
       else ctx.issues.push({ line: raw.line, message: `pci: ${address} ${n} does not point at a PCI function` });
     }
-    patch.sriov = { totalVfs: decimal(a[SRIOV_TOTALVFS]), numVfs: decimal(a[SRIOV_NUMVFS]), vfs };
-  } else {
-    patch.sriov = null;
+    sriov = { totalVfs: decimal(a[SRIOV_TOTALVFS]), numVfs: decimal(a[SRIOV_NUMVFS]), vfs };
   }
-  patch.physfn = raw.physfn ? canonicalPciAddress(baseName(raw.physfn)) : null;
 
-  patch.driver = raw.driver ? baseName(raw.driver) : null;
+  let driverOverride: string | null | undefined;
   if (a[DRIVER_OVERRIDE] !== undefined) {
     const o = a[DRIVER_OVERRIDE].trim();
-    patch.driverOverride = o === '' || o === '(null)' ? null : o;
+    driverOverride = o === '' || o === '(null)' ? null : o;
   }
   // The collector reads a function's group from the group's member list (iommu-groups), the
   // kernel's other link between the two (iommu_group_add_device); older output has the link.
   const group = raw.iommuGroup;
+  let iommuGroup: number | null;
   if (group === undefined) {
-    patch.iommuGroup = groupOf.get(address) ?? null;
+    iommuGroup = groupOf.get(address) ?? null;
   } else if (group) {
-    const id = decimal(baseName(group));
-    if (id === null) ctx.issues.push({ line: raw.line, message: `pci: ${address} iommu_group "${group}" is not a group directory` });
-    patch.iommuGroup = id;
+    iommuGroup = decimal(baseName(group));
+    if (iommuGroup === null) ctx.issues.push({ line: raw.line, message: `pci: ${address} iommu_group "${group}" is not a group directory` });
   } else {
-    patch.iommuGroup = null;
+    iommuGroup = null;
   }
 
+  let sysfsPath: string | undefined;
+  let parent: string | null | undefined;
   if (raw.realPath.startsWith('/sys/devices/')) {
-    patch.sysfsPath = raw.realPath.slice('/sys/devices/'.length);
+    sysfsPath = raw.realPath.slice('/sys/devices/'.length);
     // The directory above the function: a bridge's address, or pciDDDD:BB for a root bus.
-    patch.parent = parentOfPath(patch.sysfsPath);
+    parent = parentOfPath(sysfsPath);
   } else {
     ctx.issues.push({ line: raw.line, message: `pci: ${address} resolves outside /sys/devices: "${raw.realPath}"` });
   }
-  // secondary_bus_number / subordinate_bus_number are decimal (spec 3.2), bridges only.
-  patch.secondaryBus = decimal(a[SECONDARY_BUS]);
-  patch.subordinateBus = decimal(a[SUBORDINATE_BUS]);
-  return patch;
+  return {
+    address, vendorId, deviceId, subsystemVendorId, subsystemDeviceId, classCode, progIf, revision, numaNode,
+    link: linkOf(a), resetMethods, bootVga, sriov,
+    physfn: raw.physfn ? canonicalPciAddress(baseName(raw.physfn)) : null,
+    driver: raw.driver ? baseName(raw.driver) : null,
+    driverOverride, iommuGroup, sysfsPath, parent, physicalSlot: undefined,
+    // secondary_bus_number / subordinate_bus_number are decimal (spec 3.2), bridges only.
+    secondaryBus: decimal(a[SECONDARY_BUS]),
+    subordinateBus: decimal(a[SUBORDINATE_BUS]),
+  };
 }
 
 type RootBus = Snapshot['rootBuses'][number];
@@ -464,10 +548,13 @@ function addRootBuses(seen: Map<string, RootBus>, path: string): void {
 // ---------------------------------------------------------------------------------------------
 // iommu-groups, iommu-class
 
+/** `0x%016llx 0x%016llx <type>` (spec 3.1). */
+const RESERVED_REGION = /^(0x[0-9a-fA-F]+) (0x[0-9a-fA-F]+) (\S+)$/;
+
 function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
   const groups: IommuGroup[] = [];
   let cur: IommuGroup | null = null;
-  for (const r of recordLines(content)) {
+  for (const r = new RecordLines(content); r.next();) {
     if (r.tag === 'G') {
       const id = decimal(r.rest);
       if (id === null) {
@@ -487,12 +574,12 @@ function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
     } else if (r.tag === 'F' && r.rest === 'reserved_regions') {
       cur.reservedRegions = [];
     } else if (r.tag === 'R') {
-      // `0x%016llx 0x%016llx <type>` (spec 3.1).
-      const m = /^(0x[0-9a-fA-F]+) (0x[0-9a-fA-F]+) (\S+)$/.exec(r.rest.trim());
+      const m = RESERVED_REGION.exec(r.rest.trim());
       if (m) (cur.reservedRegions ??= []).push({ start: m[1]!, end: m[2]!, type: m[3]! });
       else ctx.issues.push({ line: r.line, message: `iommu-groups: reserved region "${r.rest}" is malformed` });
     } else if (r.tag === 'M') {
-      const [name] = nameValue(r.rest);
+      const sp = r.rest.indexOf(' ');
+      const name = sp < 0 ? r.rest : r.rest.slice(0, sp);
       const address = canonicalPciAddress(name);
       if (address) cur.devices.push(address);
       else cur.otherMembers.push(name);
@@ -500,7 +587,8 @@ function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
       unknownLine(ctx, r);
     }
   }
-  for (const g of groups) g.devices.sort(comparePciAddresses);
+  // Most groups have one member: nothing to sort, and no sort call per group.
+  for (const g of groups) if (g.devices.length > 1) g.devices.sort(comparePciAddresses);
   return groups.sort((x, y) => x.id - y.id);
 }
 
@@ -512,10 +600,13 @@ function unitKind(name: string, attrDir: string | null): IommuUnitInfo['kind'] {
   return 'other';
 }
 
+/** Always `<attribute dir>/<file>` (intel-iommu/cap): never a bare key such as "constructor". */
+const UNIT_ATTRIBUTE = /^[\w-]+\/[\w.-]+$/;
+
 function parseUnits(ctx: Ctx, content: string): IommuUnitInfo[] {
   const units: { unit: IommuUnitInfo; attrDir: string | null; attributes: Map<string, string> }[] = [];
   let cur: (typeof units)[number] | null = null;
-  for (const r of recordLines(content)) {
+  for (const r = new RecordLines(content); r.next();) {
     if (r.tag === 'U') {
       const [name] = nameValue(r.rest);
       cur = { unit: { name, kind: 'other', devices: [], attributes: {} }, attrDir: null, attributes: new Map() };
@@ -527,9 +618,8 @@ function parseUnits(ctx: Ctx, content: string): IommuUnitInfo[] {
     } else if (r.tag === 'K') {
       cur.attrDir = r.rest;
     } else if (r.tag === 'A') {
-      // Always `<attribute dir>/<file>` (intel-iommu/cap): never a bare key such as "constructor".
       const [name, value] = nameValue(r.rest);
-      if (/^[\w-]+\/[\w.-]+$/.test(name)) cur.attributes.set(name, value);
+      if (UNIT_ATTRIBUTE.test(name)) cur.attributes.set(name, value);
       else unknownLine(ctx, r);
     } else if (r.tag === 'M') {
       cur.unit.devices.push(nameValue(r.rest)[0]);
@@ -549,7 +639,7 @@ function parseUnits(ctx: Ctx, content: string): IommuUnitInfo[] {
 function parseSlots(ctx: Ctx, content: string, addresses: string[]): Slot[] {
   const slots: Slot[] = [];
   let cur: Slot | null = null;
-  for (const r of recordLines(content)) {
+  for (const r = new RecordLines(content); r.next();) {
     if (r.tag === 'S') {
       cur = {
         name: r.rest, source: 'sysfs', designation: null, type: null, width: null, inUse: null,
@@ -567,24 +657,24 @@ function parseSlots(ctx: Ctx, content: string, addresses: string[]): Slot[] {
       unknownLine(ctx, r);
     }
   }
-  // Functions by "DDDD:BB:SS." (the address up to its function number), built once for all slots.
-  let bySlot: Map<string, string[]> | null = null;
+  // The slots that name a device, by "DDDD:BB:SS." (an address up to its function number): one
+  // pass over the functions then finds the members of all of them.
+  const byPrefix = new Map<string, Slot[]>();
   for (const slot of slots) {
     // `DDDD:BB:SS` names one slot; `DDDD:BB` (slot number unknown) matches no function, as in lspci.
     const m = slot.busAddress ? /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-9a-f]{2})$/i.exec(slot.busAddress) : null;
-    if (m) {
-      const prefix = `${m[1]!.toLowerCase().padStart(4, '0')}:${m[2]!.toLowerCase()}:${m[3]!.toLowerCase()}.`;
-      if (!bySlot) {
-        bySlot = new Map();
-        for (const a of addresses) {
-          const key = a.slice(0, a.lastIndexOf('.') + 1);
-          const list = bySlot.get(key);
-          if (list) list.push(a);
-          else bySlot.set(key, [a]);
-        }
-      }
-      slot.devices = (bySlot.get(prefix) ?? []).slice().sort(comparePciAddresses);
+    if (!m) continue;
+    const prefix = `${m[1]!.toLowerCase().padStart(4, '0')}:${m[2]!.toLowerCase()}:${m[3]!.toLowerCase()}.`;
+    const named = byPrefix.get(prefix);
+    if (named) named.push(slot);
+    else byPrefix.set(prefix, [slot]);
+  }
+  if (byPrefix.size > 0) {
+    for (const a of addresses) {
+      const named = byPrefix.get(a.slice(0, a.lastIndexOf('.') + 1));
+      if (named) for (const slot of named) slot.devices.push(a);
     }
+    for (const named of byPrefix.values()) for (const slot of named) slot.devices.sort(comparePciAddresses);
   }
   return slots;
 }
@@ -594,7 +684,7 @@ const IOMMU_TABLES = ['DMAR', 'IVRS'];
 function parseAcpiTables(ctx: Ctx, content: string): string[] | null {
   const names: string[] = [];
   let readable = true;
-  for (const r of recordLines(content)) {
+  for (const r = new RecordLines(content); r.next();) {
     if (r.tag === 'T') names.push(r.rest);
     else if (r.tag === '!') {
       note(ctx, r);
@@ -616,7 +706,7 @@ function parseDmi(ctx: Ctx, content: string): Host['dmi'] | null {
     biosVendor: null, biosVersion: null, biosDate: null,
   };
   let any = false;
-  for (const r of recordLines(content)) {
+  for (const r = new RecordLines(content); r.next();) {
     if (r.tag === '!') {
       note(ctx, r);
       continue;
@@ -704,7 +794,7 @@ function parseHostUsage(ctx: Ctx, content: string): HostUsage {
     if (!b) blocks.set(name, (b = { path: '', slaves: [], dmName: null }));
     return b;
   };
-  for (const r of recordLines(content)) {
+  for (const r = new RecordLines(content); r.next();) {
     const f = r.rest.split(/\s+/);
     switch (r.tag) {
       case 'mount':
@@ -792,8 +882,11 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
   const groupsText = content('iommu-groups');
   const groupsCtx: Ctx = { section: 'iommu-groups', issues: [], unreadable: [] };
   const groups = groupsText === null ? null : parseGroups(groupsCtx, groupsText);
+  // A function two groups list is in the first: the groups are read last to first, each setting
+  // its members, so that each member costs one map operation.
   const groupOf = new Map<string, number>();
-  for (const g of groups ?? []) for (const d of g.devices) if (!groupOf.has(d)) groupOf.set(d, g.id);
+  const listed = groups ?? [];
+  for (let i = listed.length - 1; i >= 0; i--) for (const d of listed[i]!.devices) groupOf.set(d, listed[i]!.id);
 
   const pci = content('pci');
   const functions: FunctionPatch[] = [];
@@ -824,7 +917,7 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
       extra.values.forEach((value, i) => {
         if (value === undefined || f.values[i] !== undefined) return;
         f.values[i] = value;
-        f.lines[i] = extra.lines[i]!;
+        (f.filledFrom ??= [])[i] = extra;
       });
       for (const name of extra.unreadable ?? []) (f.unreadable ??= new Set()).add(name);
     });

@@ -27,12 +27,6 @@ export type ProvenanceInput = Omit<Snapshot['provenance'], 'unreadable' | 'warni
   warnings?: string[];
 };
 
-function isUnknown(key: keyof PciFunction, value: unknown): boolean {
-  if (value === null || value === undefined) return true;
-  if (key === 'acs') return (value as PciFunction['acs']).state === 'unknown';
-  return false;
-}
-
 function mergeFunctions(parts: SnapshotParts): Map<string, PciFunction> {
   const byAddress = new Map<string, PciFunction>();
   const rank = (s: SourceName) => {
@@ -54,18 +48,45 @@ function mergeFunctions(parts: SnapshotParts): Map<string, PciFunction> {
   return byAddress;
 }
 
+/**
+ * Fills the facts the function does not know yet (null; ACS in state "unknown") with those the
+ * patch knows. Field by field, every field of PciFunction but `address` and `sources`: a loop
+ * over each patch's keys (patches of many shapes) costs a dictionary lookup per field.
+ */
 function applyPatch(fn: PciFunction, patch: FunctionPatch): void {
-  const target = fn as unknown as Record<string, unknown>;
-  const source = patch as Record<string, unknown>;
-  // for…in rather than Object.entries: no [key, value] array per field of every patch.
-  for (const key in source) {
-    if (!Object.hasOwn(source, key)) continue;
-    const value = source[key];
-    if (key === 'address' || value === undefined || value === null) continue;
-    const k = key as keyof PciFunction;
-    if (k === 'acs' && (value as PciFunction['acs']).state === 'unknown') continue;
-    if (isUnknown(k, target[key])) target[key] = value;
-  }
+  if (fn.vendorId === null && patch.vendorId != null) fn.vendorId = patch.vendorId;
+  if (fn.deviceId === null && patch.deviceId != null) fn.deviceId = patch.deviceId;
+  if (fn.subsystemVendorId === null && patch.subsystemVendorId != null) fn.subsystemVendorId = patch.subsystemVendorId;
+  if (fn.subsystemDeviceId === null && patch.subsystemDeviceId != null) fn.subsystemDeviceId = patch.subsystemDeviceId;
+  if (fn.vendorName === null && patch.vendorName != null) fn.vendorName = patch.vendorName;
+  if (fn.deviceName === null && patch.deviceName != null) fn.deviceName = patch.deviceName;
+  if (fn.subsystemName === null && patch.subsystemName != null) fn.subsystemName = patch.subsystemName;
+  if (fn.classCode === null && patch.classCode != null) fn.classCode = patch.classCode;
+  if (fn.progIf === null && patch.progIf != null) fn.progIf = patch.progIf;
+  if (fn.className === null && patch.className != null) fn.className = patch.className;
+  if (fn.revision === null && patch.revision != null) fn.revision = patch.revision;
+  if (fn.headerType === null && patch.headerType != null) fn.headerType = patch.headerType;
+  if (fn.multifunction === null && patch.multifunction != null) fn.multifunction = patch.multifunction;
+  if (fn.pcieType === null && patch.pcieType != null) fn.pcieType = patch.pcieType;
+  if (fn.driver === null && patch.driver != null) fn.driver = patch.driver;
+  if (fn.driverOverride === null && patch.driverOverride != null) fn.driverOverride = patch.driverOverride;
+  if (fn.modules === null && patch.modules != null) fn.modules = patch.modules;
+  if (fn.iommuGroup === null && patch.iommuGroup != null) fn.iommuGroup = patch.iommuGroup;
+  if (fn.numaNode === null && patch.numaNode != null) fn.numaNode = patch.numaNode;
+  if (fn.link === null && patch.link != null) fn.link = patch.link;
+  if (fn.resetMethods === null && patch.resetMethods != null) fn.resetMethods = patch.resetMethods;
+  if (fn.bootVga === null && patch.bootVga != null) fn.bootVga = patch.bootVga;
+  if (fn.sriov === null && patch.sriov != null) fn.sriov = patch.sriov;
+  if (fn.physfn === null && patch.physfn != null) fn.physfn = patch.physfn;
+  if (fn.flr === null && patch.flr != null) fn.flr = patch.flr;
+  if (fn.parent === null && patch.parent != null) fn.parent = patch.parent;
+  if (fn.sysfsPath === null && patch.sysfsPath != null) fn.sysfsPath = patch.sysfsPath;
+  if (fn.physicalSlot === null && patch.physicalSlot != null) fn.physicalSlot = patch.physicalSlot;
+  if (fn.secondaryBus === null && patch.secondaryBus != null) fn.secondaryBus = patch.secondaryBus;
+  if (fn.subordinateBus === null && patch.subordinateBus != null) fn.subordinateBus = patch.subordinateBus;
+  if (fn.slotImplemented === null && patch.slotImplemented != null) fn.slotImplemented = patch.slotImplemented;
+  if (fn.slotNumber === null && patch.slotNumber != null) fn.slotNumber = patch.slotNumber;
+  if (fn.acs.state === 'unknown' && patch.acs != null && patch.acs.state !== 'unknown') fn.acs = patch.acs;
 }
 
 /** Fill in what the sources did not state but the topology implies. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot, type ProvenanceInput } from '../../../main/core/snapshot/build-snapshot.ts';
-import { Snapshot, type Slot } from '../../../main/core/model/snapshot.ts';
+import { PciFunction, Snapshot, type Slot } from '../../../main/core/model/snapshot.ts';
 import type { SnapshotParts } from '../../../main/core/snapshot/parts.ts';
 
 const provenance: ProvenanceInput = {
@@ -32,6 +32,30 @@ describe('merging sources', () => {
     expect(d.sources).toEqual(['sysfs', 'lspci-vvv', 'group-listing']);
     // Groups come from the devices' own group numbers when no group list was given.
     expect(s.groups).toEqual([{ id: 3, type: null, devices: ['0000:01:00.0'], otherMembers: [], reservedRegions: null }]);
+  });
+});
+
+describe('every field merges', () => {
+  // applyPatch names each field (a loop over patch keys is slow on thousands of functions): a
+  // field added to PciFunction must be added there too, or no source could ever set it.
+  const sample: Omit<PciFunction, 'address' | 'sources'> = {
+    vendorId: '10de', deviceId: '2204', subsystemVendorId: '1462', subsystemDeviceId: '3880', vendorName: 'NVIDIA Corporation',
+    deviceName: 'GA102', subsystemName: 'Micro-Star International', classCode: '0300', progIf: '00', className: 'VGA compatible controller',
+    revision: 'a1', headerType: 0, multifunction: false, pcieType: 'legacy-endpoint', driver: 'vfio-pci', driverOverride: 'vfio-pci',
+    modules: ['nouveau'], iommuGroup: 14, numaNode: 0,
+    link: { currentSpeed: '16.0 GT/s PCIe', currentWidth: 16, maxSpeed: '16.0 GT/s PCIe', maxWidth: 16, downgraded: false },
+    resetMethods: ['bus'], bootVga: true, sriov: { totalVfs: 4, numVfs: 0, vfs: [] }, physfn: '0000:00:01.0',
+    acs: { state: 'absent' }, flr: false, parent: '0000:00:01.1', sysfsPath: 'pci0000:00/0000:00:01.1/0000:01:00.0',
+    physicalSlot: '1', secondaryBus: 2, subordinateBus: 3, slotImplemented: false, slotNumber: 7,
+  };
+
+  it('a fact of any PciFunction field reaches the snapshot', () => {
+    expect(Object.keys(sample).sort()).toEqual(Object.keys(PciFunction.shape).filter((k) => k !== 'address' && k !== 'sources').sort());
+    const s = build({ functions: [{ source: 'lspci-vvv', functions: [{ address: '0000:01:00.0', ...sample }] }] });
+    expect(s.devices[0]).toEqual({ address: '0000:01:00.0', ...sample, sources: ['lspci-vvv'] });
+    // A VF is never multifunction (derived); a PF alone in its slot keeps its header bit.
+    const pf = build({ functions: [{ source: 'lspci-vvv', functions: [{ address: '0000:01:00.0', ...sample, physfn: null, multifunction: true }] }] });
+    expect(pf.devices[0]!.multifunction).toBe(true);
   });
 });
 
