@@ -38,11 +38,17 @@ const CMDLINE_LINE = /^(?:BOOT_IMAGE=\S+|initrd=\S+)\s.*(?:\sro|\sroot=)/;
 
 /** The same boot's log imported twice (`dmesg` and `dmesg -r` of one capture) counts once. */
 function dedupeEvents(events: DmesgEvent[]): DmesgEvent[] {
-  const seen = new Set<string>();
+  // Same text and same time: keyed by the text with the times seen beside it, so that no key
+  // string (with the time formatted into it) is built for each of a big host's events.
+  const timesByText = new Map<string, (number | null)[]>();
   return events.filter((e) => {
-    const key = `${e.time ?? ''}|${e.text}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
+    const times = timesByText.get(e.text);
+    if (!times) {
+      timesByText.set(e.text, [e.time]);
+      return true;
+    }
+    if (times.includes(e.time)) return false;
+    times.push(e.time);
     return true;
   });
 }

@@ -66,26 +66,30 @@ function normaliseLine(raw: string): LogLine[] {
   let line = raw.trimStart();
   let time: number | null = null;
 
-  const kmsg = KMSG_RE.exec(line);
-  if (kmsg) {
-    time = secondsOrNull(Number(kmsg[2]) / 1e6);
-    // /dev/kmsg escapes the newlines of a multi-line printk as \x0a; each part is a line.
-    return line.slice(kmsg[0].length).split('\\x0a').map((text) => ({ text: text.trimEnd(), time }));
-  }
-
   let tagged = false;
-  const syslog = SYSLOG_RE.exec(line);
-  if (syslog) {
-    line = line.slice(syslog[0].length);
-    tagged = true;
-  } else {
-    const iso = ISO_STAMP_RE.exec(line);
-    if (iso) line = line.slice(iso[0].length);
+  // These prefixes start with a digit, a letter or `<`; plain dmesg lines (nearly all lines of a
+  // big host's log) start with `[` and skip the five regexes.
+  if (line.charCodeAt(0) !== 0x5b) {
+    const kmsg = KMSG_RE.exec(line);
+    if (kmsg) {
+      time = secondsOrNull(Number(kmsg[2]) / 1e6);
+      // /dev/kmsg escapes the newlines of a multi-line printk as \x0a; each part is a line.
+      return line.slice(kmsg[0].length).split('\\x0a').map((text) => ({ text: text.trimEnd(), time }));
+    }
+
+    const syslog = SYSLOG_RE.exec(line);
+    if (syslog) {
+      line = line.slice(syslog[0].length);
+      tagged = true;
+    } else {
+      const iso = ISO_STAMP_RE.exec(line);
+      if (iso) line = line.slice(iso[0].length);
+    }
+    const priority = PRIORITY_RE.exec(line);
+    if (priority) line = line.slice(priority[0].length);
+    const decode = DECODE_RE.exec(line);
+    if (decode) line = line.slice(decode[0].length);
   }
-  const priority = PRIORITY_RE.exec(line);
-  if (priority) line = line.slice(priority[0].length);
-  const decode = DECODE_RE.exec(line);
-  if (decode) line = line.slice(decode[0].length);
 
   const mono = MONOTONIC_RE.exec(line);
   if (mono) {
@@ -264,6 +268,9 @@ const QUICK_FILTER = /DMAR|AMD-Vi|iommu|IOMMU|x2apic|BIOS vendor|Event logged|\]
  */
 const FAULT_LIKE = /^(?:DMAR: \[(?:DMA|INTR)|(?:\S+ \S+: )?AMD-Vi: Event logged)/;
 
+/** The faulting device inside the bracket of an `amd.event` line of a type not parsed further. */
+const DEVICE_IN_REST = /device=(\S+)/;
+
 /** `pci.enum` type strings (drivers/pci/probe.c, 6.8+) named as the snapshot's PcieType. */
 const ENUM_KIND_TO_PCIE_TYPE: Record<string, PcieType> = {
   'PCIe Endpoint': 'endpoint',
@@ -289,7 +296,7 @@ const ENUM_KIND_TO_PCIE_TYPE: Record<string, PcieType> = {
  * (spec 5.2), so it is assumed.
  */
 function deviceOf(fields: Record<string, string>): string | null {
-  const named = fields.evDev ?? /device=(\S+)/.exec(fields.rest ?? '')?.[1] ?? fields.dev;
+  const named = fields.evDev ?? (fields.rest === undefined ? undefined : DEVICE_IN_REST.exec(fields.rest)?.[1]) ?? fields.dev;
   if (named !== undefined) return canonicalPciAddress(named) ?? named;
   if (fields.bus !== undefined && fields.slot !== undefined && fields.fn !== undefined) {
     return normalizePciAddress(`0000:${fields.bus}:${fields.slot}.${fields.fn}`);
@@ -326,14 +333,29 @@ function classify(line: LogLine): DmesgEvent | null {
 export function parseDmesg(text: string): ParseResult<DmesgEvent[]> {
   const events: DmesgEvent[] = [];
   const issues: ParseIssue[] = [];
-  const lines = String(text).split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
-    if (!QUICK_FILTER.test(raw)) continue;
-    for (const line of normaliseLine(raw)) {
+  const log = String(text);
+  // The quick filter scans the whole text and only the lines it hits are cut out: no pattern
+  // spans a newline, so a hit lies within one line. Line numbers are counted only for issues.
+  const hits = new RegExp(QUICK_FILTER, 'g');
+  let lineNumber = 1;
+  let counted = 0;
+  while (hits.test(log)) {
+    // test() rather than exec(): no match object; the hit ends just before lastIndex.
+    const hit = hits.lastIndex - 1;
+    const start = log.lastIndexOf('\n', hit) + 1;
+    let end = log.indexOf('\n', hit);
+    if (end < 0) end = log.length;
+    hits.lastIndex = end + 1;
+    for (const line of normaliseLine(log.slice(start, end))) {
       const event = classify(line);
-      if (event) events.push(event);
-      else if (FAULT_LIKE.test(line.text)) issues.push({ line: i + 1, message: `IOMMU fault line not understood: ${line.text.slice(0, 200)}` });
+      if (event) {
+        events.push(event);
+        continue;
+      }
+      if (!FAULT_LIKE.test(line.text)) continue;
+      for (let nl = log.indexOf('\n', counted); nl >= 0 && nl < start; nl = log.indexOf('\n', nl + 1)) lineNumber++;
+      counted = start;
+      issues.push({ line: lineNumber, message: `IOMMU fault line not understood: ${line.text.slice(0, 200)}` });
     }
   }
   return { data: events, issues };
