@@ -59,6 +59,8 @@ interface Entry {
   parent: PciFunction | null | undefined;
   children: PciFunction[] | null;
   resetScope: string[] | null;
+  /** nameOf the address, once worked out: reasons name the same devices over and over. */
+  name: string | undefined;
 }
 
 export class DeviceIndex {
@@ -80,7 +82,7 @@ export class DeviceIndex {
         continue;
       }
       this.byAddress.set(d.address, d);
-      const entry: Entry = { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null };
+      const entry: Entry = { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined };
       this.entries.set(d, entry);
       canonical.push(entry);
       const a = pciAddressOf(d.address);
@@ -111,16 +113,20 @@ export class DeviceIndex {
     return this.byAddress.get(address);
   }
 
-  private readonly nameMemo = new Map<string, string>();
-
-  /** nameOf for an address, computed once: reasons name the same devices over and over. */
+  /** nameOf for an address (an address not in the index names itself). */
   name(address: string): string {
-    let name = this.nameMemo.get(address);
-    if (name === undefined) {
-      name = nameOf(this.byAddress.get(address), address);
-      this.nameMemo.set(address, name);
-    }
-    return name;
+    const d = this.byAddress.get(address);
+    return d ? this.nameOfEntry(this.entries.get(d)!) : nameOf(undefined, address);
+  }
+
+  /** name() of a listed function's address, found by the function object (no address lookup). */
+  nameOfListed(d: PciFunction): string {
+    const entry = this.entryOf(d);
+    return entry ? this.nameOfEntry(entry) : nameOf(undefined, d.address);
+  }
+
+  private nameOfEntry(entry: Entry): string {
+    return (entry.name ??= nameOf(entry.fn, entry.fn.address));
   }
 
   /** The entry of a function's address: functions outside the index are looked up by address. */
@@ -138,7 +144,7 @@ export class DeviceIndex {
    */
   parentOf(d: PciFunction): PciFunction | null {
     // A function of another list is judged by its own fields, as if on a bus of its own.
-    return this.parentOfEntry(this.entryOf(d) ?? { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null });
+    return this.parentOfEntry(this.entryOf(d) ?? { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined });
   }
 
   private parentOfEntry(entry: Entry): PciFunction | null {

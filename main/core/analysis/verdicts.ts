@@ -92,39 +92,47 @@ interface GroupFacts {
   bridges: readonly string[];
   critical: readonly string[];
   /**
-   * The assignment unit of each endpoint (see unitOf); worked out up front only for groups with
-   * several endpoints, where units are compared.
+   * The assignment unit of each endpoint, by position (see unitOf); worked out up front only for
+   * groups with several endpoints, where units are compared.
    */
-  unitOfEndpoint: Map<string, string> | null;
+  endpointUnits: string[] | null;
   /** How many distinct units the endpoints form. */
   unitCount: number;
+  /** The sentence on the group's bridges; null without bridges. Said by the group and each endpoint. */
+  bridgeLine: string | null;
   verdict: Verdict;
 }
 
 const NO_ADDRESSES: readonly string[] = [];
 
-function endpointUnits(endpoints: readonly string[], index: DeviceIndex): Map<string, string> {
-  const units = new Map<string, string>();
-  for (const a of endpoints) units.set(a, unitOf(index.get(a), a));
-  return units;
-}
-
-function groupFacts(group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts): GroupFacts {
+/**
+ * `members` gets each listed device's function, so that devices find their group by object
+ * (cheaper than by address string); addresses the index lacks have no function to key by.
+ */
+function groupFacts(
+  group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts, members: Map<PciFunction, GroupFacts>,
+): GroupFacts {
+  const listed: (PciFunction | undefined)[] = [];
   const endpoints: string[] = [];
+  const endpointFns: (PciFunction | undefined)[] = [];
   // Most groups hold neither: their lists stay the shared empty one.
   let bridges: string[] | null = null;
   let crit: string[] | null = null;
   for (const a of group.devices) {
     const d = index.get(a);
+    listed.push(d);
     if (critical.reasons.has(a)) (crit ??= []).push(a);
     if (d !== undefined && isPciBridge(d)) (bridges ??= []).push(a);
-    else endpoints.push(a);
+    else {
+      endpoints.push(a);
+      endpointFns.push(d);
+    }
   }
-  let unitOfEndpoint: Map<string, string> | null = null;
+  let endpointUnits: string[] | null = null;
   let unitCount = endpoints.length;
   if (endpoints.length > 1) {
-    unitOfEndpoint = endpointUnits(endpoints, index);
-    unitCount = new Set(unitOfEndpoint.values()).size;
+    endpointUnits = endpoints.map((a, i) => unitOf(endpointFns[i], a));
+    unitCount = new Set(endpointUnits).size;
   }
   let verdict: Verdict;
   if (crit) {
@@ -133,10 +141,12 @@ function groupFacts(group: AnalysisGroup, index: DeviceIndex, critical: HostCrit
     const others = group.devices.filter((a) => !critAddresses.includes(a) && !bridges?.includes(a));
     verdict = others.length === 0 ? 'host-critical' : 'blocked';
   } else verdict = unitCount > 1 ? 'whole-group' : 'ready';
-  return {
+  const facts: GroupFacts = {
     group, opening: capitalize(group.label), endpoints, bridges: bridges ?? NO_ADDRESSES, critical: crit ?? NO_ADDRESSES,
-    unitOfEndpoint, unitCount, verdict,
+    endpointUnits, unitCount, verdict, bridgeLine: bridges ? bridgeSentence(index, bridges, '') : null,
   };
+  for (const d of listed) if (d !== undefined) members.set(d, facts);
+  return facts;
 }
 
 function names(index: DeviceIndex, addresses: readonly string[], max = 6): string {
@@ -197,14 +207,20 @@ function deviceReasons(
     }
     return { verdict: g.verdict, reasons, assignWith: [] };
   }
-  const assignWith = g.endpoints.filter((a) => a !== address && !g.critical.includes(a));
-  let sameDevice = NO_ADDRESSES;
-  let otherDevices = NO_ADDRESSES;
-  if (assignWith.length > 0) {
-    const units = g.unitOfEndpoint ?? endpointUnits(g.endpoints, index);
-    const mine = units.get(address);
-    sameDevice = assignWith.filter((a) => units.get(a) === mine);
-    otherDevices = assignWith.filter((a) => units.get(a) !== mine);
+  // No critical device is in the group here: every other endpoint goes along.
+  const assignWith: string[] = [];
+  const sameDevice: string[] = [];
+  const otherDevices: string[] = [];
+  // A group of one endpoint has no units: that endpoint is this device, or (this address listed
+  // twice, as a bridge first) another device, which then goes along as a separate one.
+  const units = g.endpointUnits;
+  const at = units === null ? -1 : g.endpoints.indexOf(address);
+  const mine = at < 0 ? undefined : units![at];
+  for (let i = 0; i < g.endpoints.length; i++) {
+    const a = g.endpoints[i]!;
+    if (a === address) continue;
+    assignWith.push(a);
+    (units !== null && units[i] === mine ? sameDevice : otherDevices).push(a);
   }
   if (otherDevices.length > 0) {
     reasons.push(`${opening} also holds ${names(index, otherDevices)}: it can only be assigned together with ${otherDevices.length === 1 ? 'it' : 'them'}${sameDevice.length > 0 ? ` (and its other functions ${names(index, sameDevice)})` : ''}, to the same VM, every endpoint bound to vfio-pci.`);
@@ -215,7 +231,8 @@ function deviceReasons(
   } else {
     reasons.push(`Alone in ${label}: it can be assigned to a VM by itself.`);
   }
-  const bridgeLine = g.bridges.length > 0 ? bridgeSentence(index, g.bridges, address) : null;
+  // An endpoint is no bridge (unless its address is listed twice): the group's sentence fits.
+  const bridgeLine = g.bridges.includes(address) ? bridgeSentence(index, g.bridges, address) : g.bridgeLine;
   if (bridgeLine) reasons.push(bridgeLine);
   return { verdict: otherDevices.length > 0 ? 'whole-group' : 'ready', reasons, assignWith };
 }
@@ -233,8 +250,7 @@ function groupReasons(g: GroupFacts, index: DeviceIndex, critical: HostCriticalF
   if (g.endpoints.length === 0) reasons.push(`${opening} holds only PCI bridges (${names(index, g.bridges)}); nothing in it is assigned to a VM.`);
   else if (g.verdict === 'whole-group') reasons.push(`${opening} holds ${g.unitCount} separate devices (${names(index, g.endpoints)}): they can only go to one VM together.`);
   else reasons.push(g.endpoints.length === 1 ? `${opening} holds one device to assign: ${names(index, g.endpoints)}.` : `${opening} holds the functions of one device: ${names(index, g.endpoints)}.`);
-  const bridges = bridgeSentence(index, g.bridges, '');
-  if (bridges && g.endpoints.length > 0) reasons.push(bridges);
+  if (g.bridgeLine && g.endpoints.length > 0) reasons.push(g.bridgeLine);
   return reasons;
 }
 
@@ -258,6 +274,28 @@ function storageNetworkOrDisplay(classCode: string | null): boolean {
   return c >= 0x31 && c <= 0x33;
 }
 
+/** NUMA lines by node: a host has a few nodes, and every device names one. */
+const numaLines = new Map<number, string>();
+
+function numaLine(node: number): string {
+  let line = numaLines.get(node);
+  if (line === undefined) {
+    line = node < 0 ? 'no NUMA node (single-node host or not reported)' : `NUMA node ${node}: pin the VM's CPUs and memory to it`;
+    // Bound the memo against odd inputs.
+    if (numaLines.size < 64) numaLines.set(node, line);
+  }
+  return line;
+}
+
+/**
+ * A device not found by object: a function listed twice is in the group of its address's first
+ * listing, if any (else, like any other, in no group).
+ */
+function groupOfFirstListing(d: PciFunction, index: DeviceIndex, factsByDevice: Map<PciFunction, GroupFacts>): GroupFacts | null {
+  const first = index.get(d.address);
+  return (first && factsByDevice.get(first)) ?? null;
+}
+
 /**
  * Verdicts for every device and group. `groupNote` is added to the reasons of every grouped
  * device (the groups are predicted, not the kernel's: say why and what that means).
@@ -265,13 +303,12 @@ function storageNetworkOrDisplay(classCode: string | null): boolean {
 export function passthroughVerdicts(
   snapshot: Snapshot, index: DeviceIndex, groups: readonly AnalysisGroup[], critical: HostCriticalFacts, groupNote: string | null,
 ): VerdictResult {
-  const factsByDevice = new Map<string, GroupFacts>();
+  const factsByDevice = new Map<PciFunction, GroupFacts>();
   const groupVerdicts: GroupVerdict[] = [];
   const owners = ownersByDevice(snapshot);
   const ownership = new Map<string, string>();
   for (const group of groups) {
-    const g = groupFacts(group, index, critical);
-    for (const a of group.devices) factsByDevice.set(a, g);
+    const g = groupFacts(group, index, critical, factsByDevice);
     groupVerdicts.push({
       id: group.id, label: group.label, predicted: group.predicted, type: group.type, devices: [...group.devices],
       verdict: g.verdict, reasons: groupReasons(g, index, critical),
@@ -280,7 +317,7 @@ export function passthroughVerdicts(
   }
 
   const devices = snapshot.devices.map((d): DeviceVerdict => {
-    const g = factsByDevice.get(d.address) ?? null;
+    const g = factsByDevice.get(d) ?? groupOfFirstListing(d, index, factsByDevice);
     const hostCritical = critical.reasons.get(d.address);
     const bridge = isPciBridge(d);
     const { verdict, reasons, assignWith } = deviceReasons(d, d.address, g, index, critical, hostCritical ?? [], bridge);
@@ -302,11 +339,11 @@ export function passthroughVerdicts(
     const own = ownership.get(d.address);
     if (own) details.push(own);
     if (assignable) details.push(reset.text);
-    if (d.numaNode !== null) details.push(d.numaNode < 0 ? 'no NUMA node (single-node host or not reported)' : `NUMA node ${d.numaNode}: pin the VM's CPUs and memory to it`);
+    if (d.numaNode !== null) details.push(numaLine(d.numaNode));
     const linkLine = linkSummary(link);
     if (linkLine) details.push(linkLine);
     return {
-      address: d.address, name: index.name(d.address), group: g ? g.group.id : null, verdict, reasons,
+      address: d.address, name: index.nameOfListed(d), group: g ? g.group.id : null, verdict, reasons,
       bridge, hostCritical: hostCritical ?? [], assignWith,
       driver, ownerVms, numaNode: d.numaNode, reset, link, details,
     };
