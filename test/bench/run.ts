@@ -144,6 +144,8 @@ interface Results {
   bareOpenSshTrueAsIs: Stats;
   collectSmallAsIs: Stats;
   collectLarge: Stats;
+  /** `lspci -vvv -nn -D -x` alone on the 300- and 5,000-function trees (the collector runs it as is). */
+  lspciAlone: Record<string, Stats>;
   naiveSmall: NaiveResult;
   naiveLarge: NaiveResult;
   pure: PureTimings;
@@ -220,6 +222,14 @@ async function main(): Promise<void> {
     log(`collection of ${LARGE}, ${LARGE_RUNS} runs`);
     results.collectLarge = await repeated(LARGE_RUNS, () => collectVia(large.tree));
 
+    // The floor under both collections: the script's own lspci command, alone, on the same tree.
+    log('lspci alone on the same trees');
+    results.lspciAlone = {};
+    for (const { tree } of [small, large]) {
+      const lspci = () => execFileSync('lspci', ['-O', `sysfs.path=${tree.root}/sys/bus/pci`, '-vvv', '-nn', '-D', '-x'], { stdio: ['ignore', 'ignore', 'ignore'] });
+      results.lspciAlone[String(tree.functions)] = await repeated(LARGE_RUNS, lspci);
+    }
+
     log('breakdowns (SSH and local)');
     const breakdowns: Record<string, Breakdown> = {};
     for (const { tree } of [small, large]) {
@@ -247,7 +257,7 @@ async function main(): Promise<void> {
     rmSync(scratch, { recursive: true, force: true });
   }
 
-  const r = results as Required<Pick<Results, 'bareOpenSshTrue' | 'bareOpenSshTrueCurve25519' | 'bareOurTransportTrue' | 'collectSmall' | 'bareOpenSshTrueAsIs' | 'collectSmallAsIs' | 'collectLarge' | 'naiveSmall' | 'naiveLarge' | 'breakdowns'>>;
+  const r = results as Required<Pick<Results, 'bareOpenSshTrue' | 'bareOpenSshTrueCurve25519' | 'bareOurTransportTrue' | 'collectSmall' | 'bareOpenSshTrueAsIs' | 'collectSmallAsIs' | 'collectLarge' | 'lspciAlone' | 'naiveSmall' | 'naiveLarge' | 'breakdowns'>>;
   const ratios: Ratios = {
     collectSmallOverBareOurTransport: pairedRatio(r.collectSmall, r.bareOurTransportTrue),
     collectSmallOverBareOurTransportOfMedians: round(r.collectSmall.medianMs / r.bareOurTransportTrue.medianMs),
@@ -306,6 +316,7 @@ function report(res: Results): string {
   row(`collect ${SMALL} functions, one exec (connect+collect+parse)`, res.collectSmall);
   row(`  the same with root's ~/.bashrc as is`, res.collectSmallAsIs);
   row(`collect ${LARGE} functions, one exec (connect+collect+parse)`, res.collectLarge);
+  for (const [functions, stats] of Object.entries(res.lspciAlone)) row(`  lspci -vvv -nn -D -x alone, same tree of ${functions}`, stats);
   for (const [label, n] of [[`naive ${SMALL}`, res.naiveSmall], [`naive ${LARGE}`, res.naiveLarge]] as const) {
     const how = n.extrapolated ? `EXTRAPOLATED from ${n.execsRun} of ${n.execs} execs` : `measured: all ${n.execs} execs`;
     lines.push(`  ${`${label}, one exec per file, ${how}`.padEnd(58)} ${ms(n.totalMs).padStart(9)}   (per-file exec median ${ms(n.perFileExec.medianMs)}; lspci+dmesg ${ms(n.commandsMs)})`);
