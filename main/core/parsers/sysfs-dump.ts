@@ -242,57 +242,73 @@ function linkAt(text: string, start: number, end: number): 'driver' | 'iommu_gro
 }
 
 /**
+ * One non-empty line of a walk section, by position in its text: "<tag> <name> <value>", the tag
+ * one character for every line these sections should have (`tag` is -1 otherwise), the name up
+ * to the next space, the value the rest. One object serves every line: on a host with thousands
+ * of functions the pci section has hundreds of thousands of lines, and only the pieces kept are
+ * copied out of the text.
+ */
+interface LineSpan {
+  line: number;
+  at: number;
+  stop: number;
+  tag: number;
+  /** End of the tag (the first space, or the end of the line). */
+  tagEnd: number;
+  nameStart: number;
+  nameEnd: number;
+  valueStart: number;
+}
+
+/** Calls `visit` for each non-empty line of content from `from` on (line `firstLine`), until it returns false. */
+function scanLines(content: string, from: number, firstLine: number, visit: (l: LineSpan) => boolean | void): void {
+  const l: LineSpan = { line: 0, at: 0, stop: 0, tag: -1, tagEnd: 0, nameStart: 0, nameEnd: 0, valueStart: 0 };
+  for (let start = from, line = firstLine; start <= content.length; line++) {
+    let end = content.indexOf('\n', start);
+    if (end < 0) end = content.length;
+    const stop = end > start && content.charCodeAt(end - 1) === 13 ? end - 1 : end;
+    const at = start;
+    start = end + 1;
+    if (stop === at) continue;
+    let sp = content.indexOf(' ', at);
+    if (sp < 0 || sp > stop) sp = stop;
+    const nameStart = Math.min(sp + 1, stop);
+    let nameEnd = content.indexOf(' ', nameStart);
+    if (nameEnd < 0 || nameEnd > stop) nameEnd = stop;
+    l.line = line;
+    l.at = at;
+    l.stop = stop;
+    l.tag = sp === at + 1 ? content.charCodeAt(at) : -1;
+    l.tagEnd = sp;
+    l.nameStart = nameStart;
+    l.nameEnd = nameEnd;
+    l.valueStart = Math.min(nameEnd + 1, stop);
+    if (visit(l) === false) return;
+  }
+}
+
+/**
  * The line of the block's `A` line for attribute `attr`, the last one (its value is kept), found
- * again by reading the block's lines as readPciBlocks does: only an issue needs it, so blocks do
- * not keep the line of each attribute.
+ * again by reading the block's lines: only an issue needs it, so blocks do not keep the line of
+ * each attribute.
  */
 function attributeLine(block: RawFunction, attr: number): number {
   const content = block.text;
   let found = block.line;
   const afterHeader = content.indexOf('\n', block.start) + 1;
-  for (let start = afterHeader, line = block.line + 1; start > 0 && start <= content.length; line++) {
-    let end = content.indexOf('\n', start);
-    if (end < 0) end = content.length;
-    const stop = end > start && content.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    const at = start;
-    start = end + 1;
-    if (stop === at) continue;
-    let sp = content.indexOf(' ', at);
-    if (sp < 0 || sp > stop) sp = stop;
-    const tag = sp === at + 1 ? content.charCodeAt(at) : -1;
-    if (tag === 0x50 /* P */) break;
-    if (tag !== 0x41 /* A */) continue;
-    const nameStart = Math.min(sp + 1, stop);
-    let nameEnd = content.indexOf(' ', nameStart);
-    if (nameEnd < 0 || nameEnd > stop) nameEnd = stop;
-    if (attributeAt(content, nameStart, nameEnd) === attr) found = line;
-  }
+  if (afterHeader === 0) return found;
+  scanLines(content, afterHeader, block.line + 1, (l) => {
+    if (l.tag === 0x50 /* P */) return false;
+    if (l.tag === 0x41 /* A */ && attributeAt(content, l.nameStart, l.nameEnd) === attr) found = l.line;
+    return true;
+  });
   return found;
 }
 
-/**
- * The blocks of the pci section, each handed to `done` once its last line is read. Lines are
- * walked by position and only the pieces kept are copied: on a host with thousands of functions
- * this section has hundreds of thousands of lines.
- */
+/** The blocks of the pci section, each handed to `done` once its last line is read. */
 function readPciBlocks(ctx: Ctx, content: string, done: (block: RawFunction) => void): void {
   let cur: RawFunction | null = null;
-  for (let start = 0, line = 1; start <= content.length; line++) {
-    let end = content.indexOf('\n', start);
-    if (end < 0) end = content.length;
-    const stop = end > start && content.charCodeAt(end - 1) === 13 ? end - 1 : end;
-    const at = start;
-    start = end + 1;
-    if (stop === at) continue;
-    let sp = content.indexOf(' ', at);
-    if (sp < 0 || sp > stop) sp = stop;
-    // The tag is one character for every line this section should have.
-    const tag = sp === at + 1 ? content.charCodeAt(at) : -1;
-    // "<tag> <name> <value>": the name ends at the next space, the value is the rest.
-    const nameStart = Math.min(sp + 1, stop);
-    let nameEnd = content.indexOf(' ', nameStart);
-    if (nameEnd < 0 || nameEnd > stop) nameEnd = stop;
-    const valueStart = Math.min(nameEnd + 1, stop);
+  scanLines(content, 0, 1, ({ line, at, stop, tag, tagEnd, nameStart, nameEnd, valueStart }) => {
     if (tag === 0x50 /* P */) {
       if (cur) done(cur);
       cur = {
@@ -311,17 +327,17 @@ function readPciBlocks(ctx: Ctx, content: string, done: (block: RawFunction) => 
       else if (link === 'physfn') cur.physfn = content.slice(valueStart, stop);
       else if (link === 'virtfn') (cur.virtfns ??= new Map()).set(content.slice(nameStart, nameEnd), content.slice(valueStart, stop));
     } else {
-      const r: RecordLine = { tag: content.slice(at, sp), rest: content.slice(nameStart, stop), line };
+      const r: RecordLine = { tag: content.slice(at, tagEnd), rest: content.slice(nameStart, stop), line };
       if (r.tag !== '!') {
         unknownLine(ctx, r);
-        continue;
+        return;
       }
       note(ctx, r);
       // An unreadable attribute of the current function: its value is unknown, not absent.
       const [kind, path] = nameValue(r.rest);
       if (cur && kind === 'unreadable' && path.startsWith(`${cur.realPath}/`)) (cur.unreadable ??= new Set()).add(baseName(path));
     }
-  }
+  });
   if (cur) done(cur);
 }
 
