@@ -3,6 +3,9 @@
  * Medians because this machine is shared (other jobs, a QEMU guest): one slow outlier must not
  * decide a ratio; min and max show how wide the spread was.
  */
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export interface Stats {
   runs: number;
@@ -73,4 +76,22 @@ export async function repeated(runs: number, fn: () => Promise<unknown> | unknow
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push((await timeOnce(fn)).ms);
   return statsOf(samples);
+}
+
+/**
+ * A scratch directory for the benchmark's trees, removed when the process exits; in /dev/shm
+ * when it is writable: sysfs lives in memory, and so does tmpfs, while on a disk filesystem
+ * building the 10,000-function tree (about 450,000 entries) alone takes minutes.
+ */
+export function scratchRoot(label: string): string {
+  let base = tmpdir();
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    base = '/dev/shm';
+  } catch {
+    // No writable tmpfs: the system temp dir.
+  }
+  const dir = mkdtempSync(join(base, `${label}-`));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }

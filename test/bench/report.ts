@@ -10,14 +10,12 @@
  * one-shot CLI run sees it); the target is checked on the cold run and on the median of the others.
  * Exit code 1 when the target is missed.
  */
-import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareReport, renderReport, type TextReportFormat } from '../../main/core/report/report.ts';
 import { svgToPng } from '../../main/io/png.ts';
 import { buildBigTree } from '../helpers/big-tree.ts';
 import { runCollector } from '../helpers/run-collector.ts';
-import { now, round, statsOf } from './measure.ts';
+import { now, round, scratchRoot, statsOf } from './measure.ts';
 import { snapshotOfOutput } from './parse.ts';
 
 const FUNCTIONS = 10_000;
@@ -28,23 +26,9 @@ function log(message: string): void {
   process.stderr.write(`bench:report: ${message}\n`);
 }
 
-/** /dev/shm when writable: a 10,000-function tree is ~450,000 entries, slow to build on disk. */
-function scratchRoot(): string {
-  let base = tmpdir();
-  try {
-    accessSync('/dev/shm', constants.W_OK);
-    base = '/dev/shm';
-  } catch {
-    // No writable tmpfs: the system temp dir.
-  }
-  const dir = mkdtempSync(join(base, 'atlas-bench-report-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
 async function main(): Promise<number> {
   const t0 = now();
-  const tree = buildBigTree(FUNCTIONS, join(scratchRoot(), 'tree'));
+  const tree = buildBigTree(FUNCTIONS, join(scratchRoot('atlas-bench-report'), 'tree'));
   const run = await runCollector({ ATLAS_SYSROOT: tree.root });
   const snapshot = snapshotOfOutput(run.result.stdout);
   if (snapshot.devices.length !== FUNCTIONS) throw new Error(`collected ${snapshot.devices.length} functions, expected ${FUNCTIONS}`);

@@ -17,8 +17,8 @@
  * target is a result, not a failure.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareGroups, predictGroups } from '../../main/core/analysis/predictor/index.ts';
@@ -28,7 +28,7 @@ import { COLLECTOR_SCRIPT } from '../../main/io/collector/script.ts';
 import { LocalTransport } from '../../main/io/local-transport.ts';
 import { buildBigTree, checkSnapshotOfTree, type BigTree } from '../helpers/big-tree.ts';
 import { breakdownRun, type Breakdown } from './breakdown.ts';
-import { interleaved, now, pairedRatio, repeated, round, timeOnce, type Stats } from './measure.ts';
+import { interleaved, now, pairedRatio, repeated, round, scratchRoot, timeOnce, type Stats } from './measure.ts';
 import { naivePlan, runNaive, type NaiveResult } from './naive.ts';
 import { ANALYSIS, profile, snapshotOfOutput, timePure, type PureTimings, type ProfileEntry } from './parse.ts';
 import { bareOpenSshTrue, connectOurs, connectRaw, ourTransportTrue, SKIP_BASHRC, startSshBench, type SshBench } from './ssh.ts';
@@ -62,23 +62,6 @@ const RESULTS = fileURLToPath(new URL('../../test-results/bench.json', import.me
 
 function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
-}
-
-/**
- * Trees go to /dev/shm when it is writable: sysfs lives in memory, and so does tmpfs, while on a
- * disk filesystem building the 10,000-function tree (about 450,000 entries) alone takes minutes.
- */
-function scratchRoot(): string {
-  let base = tmpdir();
-  try {
-    accessSync('/dev/shm', constants.W_OK);
-    base = '/dev/shm';
-  } catch {
-    // No writable tmpfs: the system temp dir.
-  }
-  const dir = mkdtempSync(join(base, 'atlas-bench-'));
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
-  return dir;
 }
 
 function buildTree(scratch: string, functions: number): { tree: BigTree; buildMs: number } {
@@ -162,7 +145,7 @@ interface Results {
 async function main(): Promise<void> {
   const started = now();
   const loadStart = loadavg()[0]!;
-  const scratch = scratchRoot();
+  const scratch = scratchRoot('atlas-bench');
   log(`scratch ${scratch}; load average ${loadStart.toFixed(2)} on ${cpus().length} CPUs`);
 
   // 1. The 10,000-function collector output, captured once through the real script, then the tree goes.
