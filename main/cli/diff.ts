@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { diffSnapshots } from '../core/diff/diff.ts';
 import { renderDiffMarkdown } from '../core/diff/markdown.ts';
 import type { CliIo } from './main.ts';
-import { CliUsageError, loadSnapshotArgument, SSH_OPTIONS, sshCollectOptions } from './report.ts';
+import { loadSnapshotOrCollect } from './load.ts';
+import { CliUsageError, SSH_OPTIONS, sshCollectOptions } from './options.ts';
 
 export const DIFF_USAGE = `Usage: iommu-atlas diff A B [--json | --format md|json] [--output FILE]
 
@@ -40,8 +41,8 @@ export async function runDiff(args: string[], io: CliIo): Promise<number> {
   const json = values.json === true || values.format === 'json';
 
   const options = sshCollectOptions(values, io);
-  const a = await loadSnapshotArgument(positionals[0]!, options);
-  const b = await loadSnapshotArgument(positionals[1]!, options);
+  const a = await loadSnapshotOrCollect(positionals[0]!, options);
+  const b = await loadSnapshotOrCollect(positionals[1]!, options);
   const diff = diffSnapshots(a, b);
   const text = json ? `${JSON.stringify(diff, null, 2)}\n` : renderDiffMarkdown(diff);
   if (values.output) {

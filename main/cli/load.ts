@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { Snapshot } from '../core/model/snapshot.ts';
-import { importPaths } from '../io/import.ts';
+import { importPaths, InputError } from '../io/import.ts';
 import { collectSnapshot } from '../io/collect.ts';
 import { LocalTransport } from '../io/local-transport.ts';
 import { connectSsh } from '../io/ssh/ssh-transport.ts';
@@ -53,7 +53,17 @@ export async function collectTarget(target: string | null, options: CollectCliOp
   }
 }
 
+/** A word that can only be a file path, not user@host, an ~/.ssh/config alias or `local`. */
+function looksLikePath(arg: string): boolean {
+  return /[/\\]/.test(arg) || arg.startsWith('.') || /\.(json|txt|log|xml)$/i.test(arg);
+}
+
+/**
+ * A SNAPSHOT (file or directory) or a TARGET. A word that can only be a path and does not exist
+ * is an input error (exit 2), never an SSH attempt to a host named like a file.
+ */
 export async function loadSnapshotOrCollect(arg: string, options: CollectCliOptions): Promise<Snapshot> {
   if (existsSync(arg)) return importPaths([arg]);
+  if (looksLikePath(arg)) throw new InputError(`${arg}: no such file or directory`);
   return collectTarget(arg === 'local' ? null : arg, options);
 }

@@ -11,7 +11,8 @@ import { DEFAULT_SAMPLE, listSamples, loadSample } from '../io/samples.ts';
 import type { Snapshot } from '../core/model/snapshot.ts';
 import { importPaths } from '../io/import.ts';
 import { renderShowText, showJson } from '../core/report/show.ts';
-import { CliUsageError, runReport } from './report.ts';
+import { runReport } from './report.ts';
+import { CliUsageError, SSH_OPTIONS, sshCollectOptions } from './options.ts';
 import { runDiff } from './diff.ts';
 import { DEFAULT_PORT, PortInUseError, serve } from './serve.ts';
 import { start } from './start.ts';
@@ -73,36 +74,12 @@ SSH options (collect; show, predict, analyze, report and diff with a TARGET):
 Exit codes: 0 ok, 1 usage error, 2 input or connection error.
 `;
 
-class UsageError extends Error {}
-
-const sshOptions = {
-  sudo: { type: 'boolean' },
-  'accept-new-host-key': { type: 'boolean' },
-  identity: { type: 'string', short: 'i', multiple: true },
-  timeout: { type: 'string' },
-} as const satisfies ParseArgsConfig['options'];
-
 function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new CliUsageError((e as Error).message);
   }
-}
-
-function collectOptions(values: Record<string, unknown>, io: CliIo): CollectCliOptions {
-  let timeoutSeconds: number | undefined;
-  if (typeof values['timeout'] === 'string') {
-    timeoutSeconds = Number(values['timeout']);
-    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new UsageError(`--timeout needs a number of seconds, not "${values['timeout']}"`);
-  }
-  return {
-    sudo: values['sudo'] === true,
-    acceptNewHostKey: values['accept-new-host-key'] === true,
-    identityFiles: (values['identity'] as string[] | undefined) ?? [],
-    timeoutSeconds,
-    progress: (message) => io.stderr(`${message}\n`),
-  };
 }
 
 async function writeOutput(json: string, output: string | undefined, io: CliIo): Promise<void> {
@@ -128,10 +105,10 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   }
   switch (command) {
     case 'collect': {
-      const { values, positionals } = parse(rest, { ...sshOptions, output: { type: 'string', short: 'o' } });
+      const { values, positionals } = parse(rest, { ...SSH_OPTIONS, output: { type: 'string', short: 'o' } });
       if (values.help) return io.stdout(USAGE), 0;
-      if (positionals.length > 1) throw new UsageError('collect takes at most one TARGET');
-      const snapshot = await collectTarget(positionals[0] ?? null, collectOptions(values, io));
+      if (positionals.length > 1) throw new CliUsageError('collect takes at most one TARGET');
+      const snapshot = await collectTarget(positionals[0] ?? null, sshCollectOptions(values, io));
       reportWarnings(snapshot.provenance.warnings, io);
       await writeOutput(`${JSON.stringify(snapshot, null, 1)}\n`, values.output, io);
       return 0;
@@ -139,7 +116,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     case 'import': {
       const { values, positionals } = parse(rest, { output: { type: 'string', short: 'o' } });
       if (values.help) return io.stdout(USAGE), 0;
-      if (positionals.length === 0) throw new UsageError('import needs at least one FILE or directory');
+      if (positionals.length === 0) throw new CliUsageError('import needs at least one FILE or directory');
       const snapshot = await importPaths(positionals);
       for (const input of snapshot.provenance.inputs) io.stderr(`read ${input.name} as ${input.format}\n`);
       reportWarnings(snapshot.provenance.warnings, io);
@@ -147,14 +124,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     case 'show': {
-      const { values, positionals } = parse(rest, { ...sshOptions, json: { type: 'boolean' }, sample: { type: 'string' } });
+      const { values, positionals } = parse(rest, { ...SSH_OPTIONS, json: { type: 'boolean' }, sample: { type: 'string' } });
       if (values.help) return io.stdout(USAGE), 0;
-      if (positionals.length > 1 || (positionals.length === 1 && values.sample)) throw new UsageError('show takes one SNAPSHOT file or TARGET, or --sample NAME');
+      if (positionals.length > 1 || (positionals.length === 1 && values.sample)) throw new CliUsageError('show takes one SNAPSHOT file or TARGET, or --sample NAME');
       const snapshot = values.sample
         ? await loadSample(values.sample)
         : positionals.length === 1
-          ? await loadSnapshotOrCollect(positionals[0]!, collectOptions(values, io))
-          : await thisMachineOrSample(collectOptions(values, io), io);
+          ? await loadSnapshotOrCollect(positionals[0]!, sshCollectOptions(values, io))
+          : await thisMachineOrSample(sshCollectOptions(values, io), io);
       io.stdout(values.json ? `${JSON.stringify(showJson(snapshot), null, 2)}\n` : renderShowText(snapshot));
       return 0;
     }
@@ -165,27 +142,23 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     case 'serve': {
       const { values, positionals } = parse(rest, { port: { type: 'string' }, 'no-open': { type: 'boolean' } });
       if (values.help) return io.stdout(USAGE), 0;
-      if (positionals.length > 0) throw new UsageError('serve takes no arguments');
+      if (positionals.length > 0) throw new CliUsageError('serve takes no arguments');
       const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
-      if (!/^\d{1,5}$/.test(values.port ?? String(DEFAULT_PORT)) || port > 65535) throw new UsageError(`--port needs a port number (0-65535), not "${values.port}"`);
+      if (!/^\d{1,5}$/.test(values.port ?? String(DEFAULT_PORT)) || port > 65535) throw new CliUsageError(`--port needs a port number (0-65535), not "${values.port}"`);
       return serve({ port, open: values['no-open'] !== true }, io);
     }
     case 'start': {
       const { values, positionals } = parse(rest, { 'no-open': { type: 'boolean' } });
       if (values.help) return io.stdout(USAGE), 0;
-      if (positionals.length > 0) throw new UsageError('start takes no arguments');
+      if (positionals.length > 0) throw new CliUsageError('start takes no arguments');
       return start({ open: values['no-open'] !== true }, io);
     }
     case 'report':
+      return runReport(rest, io);
     case 'diff':
-      try {
-        return await (command === 'report' ? runReport : runDiff)(rest, io);
-      } catch (e) {
-        if (e instanceof CliUsageError) throw new UsageError(e.message);
-        throw e;
-      }
+      return runDiff(rest, io);
     default:
-      throw new UsageError(`unknown command "${command}"`);
+      throw new CliUsageError(`unknown command "${command}"`);
   }
 }
 
@@ -203,7 +176,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   try {
     return await run(argv, io);
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof CliUsageError) {
       io.stderr(`iommu-atlas: ${e.message}\n\n${USAGE}`);
       return 1;
     }

@@ -4,16 +4,14 @@
  * written to a file. Returns the exit code; input and connection errors propagate to main.ts
  * (exit 2).
  */
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareReport, renderReport, REPORT_FORMATS, type ReportFormat } from '../core/report/report.ts';
-import type { Snapshot } from '../core/model/snapshot.ts';
-import { InputError } from '../io/import.ts';
 import { svgToPng } from '../io/png.ts';
-import { loadSnapshotOrCollect, type CollectCliOptions } from './load.ts';
+import { loadSnapshotOrCollect } from './load.ts';
 import type { CliIo } from './main.ts';
+import { CliUsageError, SSH_OPTIONS, sshCollectOptions } from './options.ts';
 
 export const REPORT_USAGE = `Usage: iommu-atlas report SNAPSHOT|TARGET [--format md|html|json|svg|png] [--anonymize] [--output FILE]
 
@@ -25,43 +23,6 @@ export const REPORT_USAGE = `Usage: iommu-atlas report SNAPSHOT|TARGET [--format
   -o, --output  Write to FILE instead of stdout (required for png).
   SSH options as for collect: --sudo, --accept-new-host-key, -i FILE, --timeout SECONDS.
 `;
-
-/** A command-line mistake: main.ts prints it with the usage and exits 1. */
-export class CliUsageError extends Error {}
-
-export const SSH_OPTIONS = {
-  sudo: { type: 'boolean' },
-  'accept-new-host-key': { type: 'boolean' },
-  identity: { type: 'string', short: 'i', multiple: true },
-  timeout: { type: 'string' },
-} as const;
-
-export function sshCollectOptions(values: { sudo?: boolean; 'accept-new-host-key'?: boolean; identity?: string[]; timeout?: string }, io: CliIo): CollectCliOptions {
-  let timeoutSeconds: number | undefined;
-  if (values.timeout !== undefined) {
-    timeoutSeconds = Number(values.timeout);
-    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) throw new CliUsageError(`--timeout needs a number of seconds, not "${values.timeout}"`);
-  }
-  return {
-    sudo: values.sudo === true,
-    acceptNewHostKey: values['accept-new-host-key'] === true,
-    identityFiles: values.identity ?? [],
-    timeoutSeconds,
-    progress: (message) => io.stderr(`${message}\n`),
-  };
-}
-
-/**
- * A SNAPSHOT (file or directory) or a TARGET. A word that can only be a path (a slash, a leading
- * dot, a file extension) and does not exist is an input error (exit 2), never an SSH attempt to a
- * host named like a file; the same rule as `analyze` (snapshot-command.ts).
- */
-export function loadSnapshotArgument(arg: string, options: CollectCliOptions): Promise<Snapshot> {
-  if (!existsSync(arg) && (/[/\\]/.test(arg) || arg.startsWith('.') || /\.(json|txt|log|xml)$/i.test(arg))) {
-    throw new InputError(`${arg}: no such file or directory`);
-  }
-  return loadSnapshotOrCollect(arg, options);
-}
 
 function formatOf(format: string | undefined, output: string | undefined): ReportFormat {
   const wanted = format ?? (output ? extname(output).slice(1).toLowerCase().replace(/^markdown$/, 'md').replace(/^htm$/, 'html') : 'md');
@@ -92,7 +53,7 @@ export async function runReport(args: string[], io: CliIo): Promise<number> {
   const format = formatOf(values.format, values.output);
   if (format === 'png' && !values.output) throw new CliUsageError('PNG is binary: give --output FILE');
 
-  const snapshot = await loadSnapshotArgument(positionals[0]!, sshCollectOptions(values, io));
+  const snapshot = await loadSnapshotOrCollect(positionals[0]!, sshCollectOptions(values, io));
   const report = prepareReport(snapshot, { anonymize: values.anonymize === true });
   if (report.anonymized) {
     const replaced = Object.entries(report.anonymized).filter(([, n]) => n > 0).map(([kind, n]) => `${n} ${kind}`);

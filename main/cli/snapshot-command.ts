@@ -4,12 +4,11 @@
  * command's usage and yields exit code 1; a path that does not exist is an input error (exit 2),
  * never an SSH attempt to a host named like a file.
  */
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Snapshot } from '../core/model/snapshot.ts';
-import { InputError } from '../io/import.ts';
 import { loadSnapshotOrCollect } from './load.ts';
 import type { CliIo } from './main.ts';
+import { CliUsageError, SSH_OPTIONS, sshCollectOptions } from './options.ts';
 
 export const SNAPSHOT_COMMAND_OPTIONS = `Options:
   --json                  Machine-readable output (stable shape, see the README).
@@ -23,11 +22,6 @@ export type SnapshotCommand =
   | { kind: 'run'; snapshot: Snapshot; json: boolean }
   | { kind: 'exit'; code: number };
 
-/** A word that can only be a file path, not user@host, an ~/.ssh/config alias or `local`. */
-function looksLikePath(arg: string): boolean {
-  return /[/\\]/.test(arg) || arg.startsWith('.') || /\.(json|txt|log|xml)$/i.test(arg);
-}
-
 export async function readSnapshotCommand(args: string[], io: CliIo, usage: string): Promise<SnapshotCommand> {
   const usageError = (message: string): SnapshotCommand => {
     io.stderr(`iommu-atlas: ${message}\n\n${usage}`);
@@ -37,14 +31,7 @@ export async function readSnapshotCommand(args: string[], io: CliIo, usage: stri
   try {
     parsed = parseArgs({
       args,
-      options: {
-        json: { type: 'boolean' },
-        sudo: { type: 'boolean' },
-        'accept-new-host-key': { type: 'boolean' },
-        identity: { type: 'string', short: 'i', multiple: true },
-        timeout: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
+      options: { ...SSH_OPTIONS, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
     });
@@ -57,19 +44,13 @@ export async function readSnapshotCommand(args: string[], io: CliIo, usage: stri
     return { kind: 'exit', code: 0 };
   }
   if (positionals.length !== 1) return usageError('give exactly one SNAPSHOT file, directory of outputs, or TARGET');
-  let timeoutSeconds: number | undefined;
-  if (values.timeout !== undefined) {
-    timeoutSeconds = Number(values.timeout);
-    if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) return usageError(`--timeout needs a number of seconds, not "${values.timeout}"`);
+  let options;
+  try {
+    options = sshCollectOptions(values, io);
+  } catch (e) {
+    if (e instanceof CliUsageError) return usageError(e.message);
+    throw e;
   }
-  const target = positionals[0]!;
-  if (!existsSync(target) && looksLikePath(target)) throw new InputError(`${target}: no such file or directory`);
-  const snapshot = await loadSnapshotOrCollect(target, {
-    sudo: values.sudo === true,
-    acceptNewHostKey: values['accept-new-host-key'] === true,
-    identityFiles: values.identity ?? [],
-    timeoutSeconds,
-    progress: (message) => io.stderr(`${message}\n`),
-  });
+  const snapshot = await loadSnapshotOrCollect(positionals[0]!, options);
   return { kind: 'run', snapshot, json: values.json === true };
 }

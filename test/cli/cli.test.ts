@@ -105,6 +105,13 @@ describe('iommu-atlas CLI', () => {
     expect(missing.stderr).toMatch(/missing\.txt: no such file/);
   });
 
+  it('show of a path that does not exist is an input error, not an SSH attempt to a host named like a file', () => {
+    const missing = atlas(['show', join(dir, 'missing-snapshot.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing-snapshot\.json: no such file or directory/);
+    expect(missing.stderr).not.toMatch(/connecting to/);
+  });
+
   it('the real binary resolves ~/.ssh/config aliases, keywords in any case (as ssh does)', () => {
     const home = mkdtempSync(join(tmpdir(), 'atlas-cli-home-'));
     mkdirSync(join(home, '.ssh'));
