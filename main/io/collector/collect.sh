@@ -359,9 +359,10 @@ col_pci() {
       # A newline is never a value (read stops at one): still there, the file could not be opened.
       _v=$NL
       IFS= read -r _v < "$_a"
+      # Not there at all is no line: driver_override, for one, came with Linux 3.16.
       if [ "$_v" != "$NL" ]; then
         _out="${_out}A $_a $_v$NL"
-      else
+      elif [ -e "$_a" ]; then
         _out="$_out! unreadable $_path/$_a$NL"
       fi
     done

@@ -5,7 +5,7 @@
  * awkward sysroot paths, ATLAS_SUDO and a non-root user.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseCollectorOutput } from '../../../main/core/parsers/collector-output.ts';
@@ -227,6 +227,18 @@ describe('awkward inputs', () => {
     expect(withoutLspci.provenance.unreadable).toContainEqual({
       what: 'lspci output (device names, PCIe port types, ACS, link capabilities)', why: 'lspci: Cannot find any working access method.',
     });
+  });
+
+  it('a file an older kernel does not have (driver_override, Linux 3.16) is absent, not unreadable', async () => {
+    const root = scratchDir('old-kernel');
+    buildCaptureTree('flat', root);
+    rmSync(join(root, 'sys/devices/pci0000:00/0000:00:04.0/driver_override'));
+    const run = await runCollector({ ATLAS_SYSROOT: root });
+    expect(run.section('pci').content).not.toMatch(/^! /m);
+    const { data } = parseSysfsSections(run.output.sections);
+    expect(data.unreadable.filter((u) => u.what.includes('driver_override'))).toEqual([]);
+    expect(data.functions.find((f) => f.address === '0000:00:04.0')!.driverOverride).toBeUndefined();
+    expect(data.functions.find((f) => f.address === '0000:00:03.0')!.driverOverride).toBeNull();
   });
 
   it('reports an empty sysroot with reasons, not silence', async () => {
