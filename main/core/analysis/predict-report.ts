@@ -32,16 +32,30 @@ export function groupKey(devices: readonly string[]): string {
   return devices.join(' ');
 }
 
+const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Every actual group is a predicted one, and there are as many: the groups' keys compared as sets.
+ * The kernel lists a group's members in address order and the prediction in enumeration order,
+ * which nearly always agree: a group found by its first member with the very same list needs no
+ * key. Only when that fails for some group are the keys compared.
+ */
+function samePartition(predicted: readonly string[][], actual: readonly string[][]): boolean {
+  if (predicted.length !== actual.length) return false;
+  const byFirstMember = new Map<string, readonly string[]>();
+  for (const g of predicted) if (g.length > 0) byFirstMember.set(g[0]!, g);
+  if (actual.every((g) => g.length > 0 && sameList(byFirstMember.get(g[0]!) ?? [], g))) return true;
+  const predictedKeys = new Set(predicted.map(groupKey));
+  return actual.every((g) => predictedKeys.has(groupKey(g)));
+}
+
 /**
  * compareGroups orders every group by PCI address; when the partitions are the same (the usual
  * case) a plain set comparison answers first, which keeps a 10,000-function host fast.
  */
 function comparison(predicted: string[][], actual: string[][]): { equal: boolean; diffs: GroupDiff[] } {
-  if (predicted.length === actual.length) {
-    const predictedKeys = new Set(predicted.map(groupKey));
-    if (actual.every((g) => predictedKeys.has(groupKey(g)))) {
-      return { equal: true, diffs: actual.map((g) => ({ kind: 'equal', predicted: [...g], actual: [...g] })) };
-    }
+  if (samePartition(predicted, actual)) {
+    return { equal: true, diffs: actual.map((g) => ({ kind: 'equal', predicted: [...g], actual: [...g] })) };
   }
   return compareGroups(predicted, actual);
 }

@@ -47,6 +47,11 @@ export interface SlotAnalysis {
   notes: string[];
 }
 
+/** The value of a lower-case hex digit's character code, as a canonical address has them. */
+function lowerHexValue(c: number): number {
+  return c <= 0x39 ? c - 0x30 : c - 0x57;
+}
+
 /**
  * The part of the snapshot a slot's prediction needs: the port's PCI segment (domain). Groups
  * never span segments, and the card's own bridges take free bus numbers of that segment, so the
@@ -58,9 +63,12 @@ export interface SlotAnalysis {
 function segmentsOf(snapshot: Snapshot): (port: PciFunction) => Snapshot {
   // pciAddressOf(address)?.domain ?? -1 without building the address: a canonical address's
   // domain is the hex before its bus, and every function, group member and log line asks.
-  const domainOf = (address: string) => (isCanonicalPciAddress(address)
-    ? parseInt(address.slice(0, address.length - 8), 16)
-    : parsePciAddress(address)?.domain ?? -1);
+  const domainOf = (address: string) => {
+    if (!isCanonicalPciAddress(address)) return parsePciAddress(address)?.domain ?? -1;
+    let domain = 0;
+    for (let i = 0; i < address.length - 8; i++) domain = domain * 16 + lowerHexValue(address.charCodeAt(i));
+    return domain;
+  };
   const devicesByDomain = new Map<number, PciFunction[]>();
   let vmd = false;
   for (const d of snapshot.devices) {

@@ -5,7 +5,7 @@
  * up (PCIe-to-PCI, conventional, "PCIe bridge alias" flag).
  */
 import type { DmesgEvent } from '../../model/snapshot.ts';
-import type { Topology, TopoFunction } from './topology.ts';
+import { isRootBus, type Topology, type TopoBus, type TopoFunction } from './topology.ts';
 
 export interface AliasEntry {
   devfn: number;
@@ -68,6 +68,11 @@ export interface AliasFacts {
   isTranslationRoot(f: TopoFunction): boolean;
   /** Devices whose aliases cannot be known offline, with why. */
   unpredictable(f: TopoFunction): string | null;
+  /**
+   * Whether a function on the bus has aliases or unpredictable ones: on every other bus (nearly
+   * all of them) the same-bus alias search has nothing to find or to note.
+   */
+  anyOnBus(bus: TopoBus): boolean;
 }
 
 /** Aliases announced in dmesg, by device address. */
@@ -113,7 +118,8 @@ function findVmdOwner(f: TopoFunction, topology: Topology): TopoFunction | null 
 
 export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): AliasFacts {
   const announced = dmesgAliases(dmesg);
-  const memo = new Map<TopoFunction, readonly AliasEntry[]>();
+  // Each function's aliases, by TopoFunction.index.
+  const memo = new Array<readonly AliasEntry[] | undefined>(topology.functions.length).fill(undefined);
 
   const fromQuirks = (f: TopoFunction): AliasEntry[] => {
     const id = idKey(f);
@@ -138,9 +144,10 @@ export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): Al
     return out;
   };
 
-  return {
+  const busesWithAliases = new Set<TopoBus>();
+  const facts: AliasFacts = {
     aliases(f) {
-      let list = memo.get(f);
+      let list = memo[f.index];
       if (!list) {
         const fromDmesg = announced.byDevice.get(f.address);
         // Nearly every device has no alias: no lists to build for it.
@@ -150,7 +157,7 @@ export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): Al
           for (const e of fromDmesg ?? []) if (!all.some((x) => x.devfn === e.devfn)) all.push(e);
           list = all.filter((e) => e.devfn !== f.devfn);
         }
-        memo.set(f, list);
+        memo[f.index] = list;
       }
       return list;
     },
@@ -158,8 +165,8 @@ export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): Al
     hasPcieBridgeAliasFlag(f) {
       if (!PCIE_BRIDGE_ALIAS.has(idKey(f)) || !f.isBridge) return false;
       if (f.type !== null && f.type !== 'conventional') return false;
-      if (topology.isRootBus(f.busKey)) return false;
-      const above = topology.bridgeAbove(f.busKey);
+      if (isRootBus(f.onBus)) return false;
+      const above = f.onBus.bridge;
       return above !== null && above.type !== null && above.type !== 'conventional' && above.type !== 'pcie-to-pci-bridge';
     },
     isTranslationRoot: (f) => THUNDERX2_ROOT.has(idKey(f)),
@@ -170,5 +177,12 @@ export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): Al
       }
       return null;
     },
+    anyOnBus(bus) {
+      return busesWithAliases.has(bus);
+    },
   };
+  for (const f of topology.functions) {
+    if (facts.aliases(f).length > 0 || facts.unpredictable(f) !== null) busesWithAliases.add(f.onBus);
+  }
+  return facts;
 }

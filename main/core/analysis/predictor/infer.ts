@@ -11,35 +11,36 @@
  *   the function search would have joined it to a non-isolating sibling; if every sibling
  *   isolates, its own answer changes nothing).
  */
+import type { KernelGrouping } from './predict-groups.ts';
 import { isSlotSibling, type Topology } from './topology.ts';
 
-export function inferIsolationFromGroups(topology: Topology, groupOf: ReadonlyMap<string, number>): Map<string, boolean> {
-  const inferred = new Map<string, boolean>();
-  const size = new Map<number, number>();
-  for (const g of groupOf.values()) size.set(g, (size.get(g) ?? 0) + 1);
+/** What the kernel's groups show of each function's `isolating`, by TopoFunction.index (undefined: nothing). */
+export function inferIsolationFromGroups(topology: Topology, kernelGroups: KernelGrouping): (boolean | undefined)[] {
+  const inferred = new Array<boolean | undefined>(topology.functions.length).fill(undefined);
+  const { ofFunction: groupOf, size } = kernelGroups;
   for (const f of topology.functions) {
-    const g = groupOf.get(f.address);
+    const g = groupOf[f.index];
     if (g === undefined) continue;
     // Plain loops over the bus and the bridge's children: this runs for every function.
     let siblings = 0;
     let sharesWithSibling = false;
-    for (const s of topology.onBus(f.busKey)) {
+    for (const s of f.onBus.functions) {
       if (!isSlotSibling(f, s)) continue;
       siblings++;
-      if (groupOf.get(s.address) === g) {
+      if (groupOf[s.index] === g) {
         sharesWithSibling = true;
         break;
       }
     }
     if (sharesWithSibling) {
-      inferred.set(f.address, false);
+      inferred[f.index] = false;
       continue;
     }
     if (f.isBridge) {
       let grouped = 0;
       let elsewhere = false;
       for (const c of topology.childrenOf(f)) {
-        const cg = groupOf.get(c.address);
+        const cg = groupOf[c.index];
         if (cg === undefined) continue;
         grouped++;
         if (cg !== g) {
@@ -48,17 +49,17 @@ export function inferIsolationFromGroups(topology: Topology, groupOf: ReadonlyMa
         }
       }
       if (elsewhere) {
-        inferred.set(f.address, true);
+        inferred[f.index] = true;
         continue;
       }
       if (grouped > 0) {
-        const above = topology.bridgeAbove(f.busKey);
-        const aboveIsolated = above === null || (groupOf.has(above.address) && groupOf.get(above.address) !== g);
-        if (aboveIsolated) inferred.set(f.address, false);
+        const above = f.onBus.bridge;
+        const aboveIsolated = above === null || (groupOf[above.index] !== undefined && groupOf[above.index] !== g);
+        if (aboveIsolated) inferred[f.index] = false;
         continue;
       }
     }
-    if (siblings > 0 && size.get(g) === 1) inferred.set(f.address, true);
+    if (siblings > 0 && size.get(g) === 1) inferred[f.index] = true;
   }
   return inferred;
 }

@@ -6,7 +6,7 @@
 import { REQUIRED_ACS, acsBitNames } from './acs-bits.ts';
 import type { AcsControlChange } from './acs-params.ts';
 import { acsQuirkVerdict, type QuirkContext } from './acs-quirks.ts';
-import type { Topology, TopoFunction } from './topology.ts';
+import { isRootBus, type Topology, type TopoFunction } from './topology.ts';
 
 export interface Verdict {
   isolating: boolean;
@@ -29,8 +29,8 @@ export interface IsolationContext extends QuirkContext {
   liveIsFinal: boolean;
   /** The parameter change the captured kernel applied (its own command line). */
   capturedAcsChange(f: TopoFunction): AcsControlChange | null;
-  /** `isolating` as the kernel's current groups show it (spec 2.4), used where the data leaves it open. */
-  inferred: ReadonlyMap<string, boolean>;
+  /** `isolating` as the kernel's current groups show it (spec 2.4), by TopoFunction.index: used where the data leaves it open. */
+  inferred: readonly (boolean | undefined)[];
 }
 
 export interface PathLink {
@@ -43,19 +43,22 @@ const sameChange = (a: AcsControlChange | null, b: AcsControlChange | null) =>
 
 const applyChange = (firmware: number, change: AcsControlChange) => (firmware & ~change.mask) | (change.flags & change.mask);
 
-export class Isolation {
-  private readonly memo = new Map<TopoFunction, Verdict>();
-  private readonly pathMemo = new Map<TopoFunction, { isolated: boolean; chain: PathLink[] }>();
+/** The kernel's own enabling at boot (`pci_std_enable_acs`): every required bit the capability has. */
+const enableRequired = (control: number, capability: number) => control | (capability & REQUIRED_ACS);
 
-  constructor(private readonly ctx: IsolationContext) {}
+export class Isolation {
+  /** Answers so far, by TopoFunction.index. */
+  private readonly memo: (Verdict | undefined)[];
+  private readonly pathMemo: ({ isolated: boolean; chain: PathLink[] } | undefined)[];
+
+  constructor(private readonly ctx: IsolationContext) {
+    const n = ctx.topology.functions.length;
+    this.memo = new Array<Verdict | undefined>(n).fill(undefined);
+    this.pathMemo = new Array<{ isolated: boolean; chain: PathLink[] } | undefined>(n).fill(undefined);
+  }
 
   isolating(f: TopoFunction): Verdict {
-    let v = this.memo.get(f);
-    if (!v) {
-      v = this.decide(f);
-      this.memo.set(f, v);
-    }
-    return v;
+    return this.memo[f.index] ??= this.decide(f);
   }
 
   /**
@@ -63,19 +66,21 @@ export class Isolation {
    * Asked for every bridge above every device: answered once per bridge, the chain shared.
    */
   pathIsolated(b: TopoFunction): { isolated: boolean; chain: readonly PathLink[] } {
-    let path = this.pathMemo.get(b);
+    let path = this.pathMemo[b.index];
     if (!path) {
       const chain: PathLink[] = [];
-      const seen = new Set<TopoFunction>();
+      // Each bridge sits on the bus above the previous one's: only a walk up the buses that
+      // loops can meet a bridge twice.
+      const seen = b.onBus.walkEnds ? null : new Set<TopoFunction>();
       let x: TopoFunction | null = b;
-      while (x && !seen.has(x)) {
-        seen.add(x);
+      while (x && !seen?.has(x)) {
+        seen?.add(x);
         chain.push({ bridge: x, verdict: this.isolating(x) });
-        if (this.ctx.topology.isRootBus(x.busKey)) break;
-        x = this.ctx.topology.bridgeAbove(x.busKey);
+        if (isRootBus(x.onBus)) break;
+        x = x.onBus.bridge;
       }
       path = { isolated: chain.every((l) => l.verdict.isolating), chain };
-      this.pathMemo.set(b, path);
+      this.pathMemo[b.index] = path;
     }
     return path;
   }
@@ -89,7 +94,7 @@ export class Isolation {
       if (q.token) v.token = q.token;
       if (q.uncertain) {
         // A guessed quirk answer yields to what the kernel's current groups show (spec 2.4).
-        const inferred = this.ctx.inferred.get(f.address);
+        const inferred = this.ctx.inferred[f.index];
         if (inferred === undefined) v.uncertain = q.uncertain;
         else if (inferred === q.isolating) v.uncertain = `${q.uncertain}; the kernel's current groups agree`;
         else {
@@ -165,14 +170,13 @@ export class Isolation {
    * parameters than it booted with.
    */
   private effectiveControl(f: TopoFunction, cap: number, live: number): { value: number; note?: string; uncertain?: string } {
-    const enabled = (fw: number) => fw | (cap & REQUIRED_ACS);
     const change = this.ctx.acsChange(f);
     if (f.hypothetical || !this.ctx.liveIsFinal) {
-      return change ? { value: applyChange(live, change), note: `${change.param} applied to the firmware value` } : { value: enabled(live) };
+      return change ? { value: applyChange(live, change), note: `${change.param} applied to the firmware value` } : { value: enableRequired(live, cap) };
     }
     const captured = this.ctx.capturedAcsChange(f);
     if (sameChange(change, captured)) return { value: live };
-    if (!change) return { value: enabled(live), note: `without ${captured!.param} the kernel enables the bits again` };
+    if (!change) return { value: enableRequired(live, cap), note: `without ${captured!.param} the kernel enables the bits again` };
     // The captured value includes the kernel's enabling; the firmware value it would start from
     // is unknown for the bits the parameter does not force.
     const value = applyChange(live, change);
@@ -187,7 +191,7 @@ export class Isolation {
   }
 
   private unknown(f: TopoFunction, what: string): Verdict {
-    const inferred = this.ctx.inferred.get(f.address);
+    const inferred = this.ctx.inferred[f.index];
     if (inferred !== undefined) {
       return {
         isolating: inferred, by: 'acs',

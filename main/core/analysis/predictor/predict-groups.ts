@@ -10,7 +10,7 @@ import { aliasFacts, type AliasFacts } from './dma-aliases.ts';
 import { inferIsolationFromGroups } from './infer.ts';
 import { Isolation, type IsolationContext, type PathLink, type Verdict } from './isolation.ts';
 import { ReasonSet, reasonSentence, shortAddress, typeLabel } from './reasons.ts';
-import { Topology, slotOf, type TopoFunction } from './topology.ts';
+import { Topology, isRootBus, slotOf, type TopoBus, type TopoFunction } from './topology.ts';
 import type { GroupReason, PredictedGroup, PredictionResult, PredictOptions, Uncertainty } from './types.ts';
 
 /** The kernel's groups in a snapshot, by device address (from the group list, else per device). */
@@ -21,6 +21,43 @@ export function kernelGroupOf(snapshot: Snapshot): Map<string, number> {
     for (const d of snapshot.devices) if (d.iommuGroup !== null) groupOf.set(d.address, d.iommuGroup);
   }
   return groupOf;
+}
+
+/**
+ * kernelGroupOf(snapshot) as the grouping asks it: for each function of the topology, and how
+ * many addresses each group has. Every address is looked up once, in the topology, instead of
+ * being put in a map of its own that each function then looks up again.
+ */
+export interface KernelGrouping {
+  /** Whether the snapshot shows any kernel group: kernelGroupOf(snapshot).size > 0. */
+  present: boolean;
+  /** The group of each function, by TopoFunction.index: kernelGroupOf(snapshot).get(address). */
+  ofFunction: readonly (number | undefined)[];
+  /** The number of addresses kernelGroupOf(snapshot) puts in each group. */
+  size: ReadonlyMap<number, number>;
+}
+
+function kernelGrouping(topology: Topology, snapshot: Snapshot): KernelGrouping {
+  const ofFunction = new Array<number | undefined>(topology.functions.length).fill(undefined);
+  // Addresses not in the topology (devices removed for a what-if, unreadable addresses) only
+  // count in the sizes; the last group that lists an address wins, as in kernelGroupOf.
+  const outside = new Map<string, number>();
+  const assign = (address: string, group: number) => {
+    const f = topology.get(address);
+    if (f) ofFunction[f.index] = group;
+    else outside.set(address, group);
+  };
+  const listed = snapshot.groups.some((g) => g.devices.length > 0);
+  if (listed) {
+    for (const g of snapshot.groups) for (const d of g.devices) assign(d, g.id);
+  } else {
+    for (const d of snapshot.devices) if (d.iommuGroup !== null) assign(d.address, d.iommuGroup);
+  }
+  const size = new Map<number, number>();
+  const count = (g: number) => size.set(g, (size.get(g) ?? 0) + 1);
+  for (const g of ofFunction) if (g !== undefined) count(g);
+  for (const g of outside.values()) count(g);
+  return { present: size.size > 0, ofFunction, size };
 }
 
 interface GroupState {
@@ -77,10 +114,10 @@ function ivrsPresent(snapshot: Snapshot): boolean | null {
 }
 
 /** A device the IOMMU does not translate for gets no group (spec 1.1); say how we know. */
-function notCoveredWhy(f: TopoFunction, kernelGroups: ReadonlyMap<string, number>): string | null {
+function notCoveredWhy(f: TopoFunction, kernelGroups: KernelGrouping): string | null {
   if (f.hypothetical) return null;
   if (f.vendorId === 0x1022 && f.source.classCode === '0806') return 'the AMD IOMMU\'s own PCI function: the IOMMU does not translate for itself';
-  if (kernelGroups.size > 0 && !kernelGroups.has(f.address)) {
+  if (kernelGroups.present && kernelGroups.ofFunction[f.index] === undefined) {
     return 'the kernel has groups but put this device in none: it is outside the IOMMU\'s device scope';
   }
   return null;
@@ -88,9 +125,11 @@ function notCoveredWhy(f: TopoFunction, kernelGroups: ReadonlyMap<string, number
 
 class GroupingRun {
   private readonly groups: GroupState[] = [];
-  private readonly groupOf = new Map<TopoFunction, GroupState>();
+  /** The group of each function assigned so far, by TopoFunction.index. */
+  private readonly groupOf: (GroupState | undefined)[];
   private readonly guesses = new Map<TopoFunction, { what: Set<string>; affects: Set<TopoFunction> }>();
-  private readonly covered = new Set<TopoFunction>();
+  /** Whether the IOMMU translates for each function (gets a group), by TopoFunction.index. */
+  private readonly covered: boolean[] = [];
   readonly notCovered: { device: string; why: string }[] = [];
   /** What findGroup found for the device being assigned; emptied for each device. */
   private readonly trace: Trace = { reasons: [], guesses: [] };
@@ -106,18 +145,19 @@ class GroupingRun {
     private readonly topology: Topology,
     private readonly isolation: Isolation,
     private readonly aliases: AliasFacts,
-    kernelGroups: ReadonlyMap<string, number>,
+    kernelGroups: KernelGrouping,
   ) {
+    this.groupOf = new Array<GroupState | undefined>(topology.functions.length).fill(undefined);
     for (const f of topology.functions) {
       const why = notCoveredWhy(f, kernelGroups);
       if (why) this.notCovered.push({ device: f.address, why });
-      else this.covered.add(f);
+      this.covered.push(why === null);
     }
   }
 
   run(): void {
     for (const f of this.topology.enumerationOrder()) {
-      if (this.covered.has(f)) this.assign(f);
+      if (this.covered[f.index]) this.assign(f);
     }
   }
 
@@ -131,7 +171,7 @@ class GroupingRun {
       this.groups.push(group);
     }
     group.members.push(d);
-    this.groupOf.set(d, group);
+    this.groupOf[d.index] = group;
     for (const r of trace.reasons) group.reasons.add(r);
     for (const g of trace.guesses) {
       group.uncertain = true;
@@ -146,10 +186,10 @@ class GroupingRun {
   private aliasWalk(d: TopoFunction): AliasPair[] {
     const start = this.aliases.vmdOwner(d) ?? d;
     const pairs: AliasPair[] = [{ owner: start, kind: 'device' }];
-    const seen = this.topology.walkUpEnds(start.busKey) ? null : new Set<string>();
-    for (let bus: string | null = start.busKey; bus !== null && !this.topology.isRootBus(bus) && !seen?.has(bus); bus = this.topology.parentBus(bus)) {
+    const seen = start.onBus.walkEnds ? null : new Set<TopoBus>();
+    for (let bus: TopoBus | null = start.onBus; bus !== null && !isRootBus(bus) && !seen?.has(bus); bus = bus.parent) {
       seen?.add(bus);
-      const t = this.topology.bridgeAbove(bus);
+      const t = bus.bridge;
       if (!t) continue;
       if (this.aliases.isTranslationRoot(t)) break;
       if (t.type === 'pcie-to-pci-bridge') pairs.push({ owner: t, kind: 'pcie-to-pci' });
@@ -164,7 +204,7 @@ class GroupingRun {
     let last = d;
     for (const pair of this.aliasWalk(d)) {
       last = pair.owner;
-      const g = this.groupOf.get(pair.owner);
+      const g = this.groupOf[pair.owner.index];
       if (g) {
         trace.reasons.push(this.pairReason(pair, d));
         return g;
@@ -172,10 +212,10 @@ class GroupingRun {
     }
     // 2. Upward ACS walk from the top-most alias owner.
     let p = last;
-    const seen = this.topology.walkUpEnds(p.busKey) ? null : new Set<string>();
-    for (let bus: string | null = p.busKey; bus !== null && !this.topology.isRootBus(bus) && !seen?.has(bus); bus = this.topology.parentBus(bus)) {
+    const seen = p.onBus.walkEnds ? null : new Set<TopoBus>();
+    for (let bus: TopoBus | null = p.onBus; bus !== null && !isRootBus(bus) && !seen?.has(bus); bus = bus.parent) {
       seen?.add(bus);
-      const t = this.topology.bridgeAbove(bus);
+      const t = bus.bridge;
       if (!t) continue;
       const path = this.isolation.pathIsolated(t);
       this.notePath(path.chain, trace);
@@ -184,7 +224,7 @@ class GroupingRun {
         break;
       }
       p = t;
-      const g = this.groupOf.get(t);
+      const g = this.groupOf[t.index];
       if (g) {
         for (const link of path.chain) if (!link.verdict.isolating) trace.reasons.push(this.bridgeReason(link, d));
         return g;
@@ -205,9 +245,11 @@ class GroupingRun {
   /** H1 (spec 1.7): a group held by `x` or by a DMA alias of it on the same bus. */
   private aliasSearch(x: TopoFunction, d: TopoFunction, trace: Trace): GroupState | null {
     if (!this.visit(x.devfn)) return null;
-    const own = this.groupOf.get(x);
+    const own = this.groupOf[x.index];
     if (own) return own;
-    for (const t of this.topology.onBus(x.busKey)) {
+    // On a bus where nothing has aliases the search below finds and notes nothing.
+    if (!this.aliases.anyOnBus(x.onBus)) return null;
+    for (const t of x.onBus.functions) {
       if (t === x) continue;
       const why = this.aliases.unpredictable(t);
       if (why) trace.guesses.push({ device: t, what: why });
@@ -225,7 +267,7 @@ class GroupingRun {
   /** H2 (spec 1.7): a group held by a non-isolating function of the same slot (or its aliases). */
   private functionSearch(x: TopoFunction, d: TopoFunction, trace: Trace): GroupState | null {
     if (!x.multifunction) return null;
-    const sameSlot = this.topology.onBus(x.busKey).filter((t) => t !== x && t.device === x.device);
+    const sameSlot = x.onBus.functions.filter((t) => t !== x && t.device === x.device);
     const vx = this.isolation.isolating(x);
     if (sameSlot.length > 0) this.noteVerdict(x, vx, trace);
     if (vx.isolating) {
@@ -309,7 +351,7 @@ class GroupingRun {
   }
 
   private aloneDetail(f: TopoFunction): string {
-    const position = this.topology.isRootBus(f.busKey)
+    const position = isRootBus(f.onBus)
       ? f.isBridge ? `a ${f.type ? typeLabel(f.type) : 'bridge'} on the root bus` : 'an integrated device on the root bus'
       : f.isVf ? 'an SR-IOV VF (never multifunction) and every bridge above it isolates' : 'every bridge above it isolates (ACS)';
     if (f.isVf || !this.topology.hasSlotSiblings(f)) return position;
@@ -346,7 +388,7 @@ class GroupingRun {
     return order.filter((f) => this.guesses.has(f)).map((f): Uncertainty => {
       const e = this.guesses.get(f)!;
       const affected = new Set<TopoFunction>();
-      for (const a of e.affects) for (const m of this.groupOf.get(a)?.members ?? []) affected.add(m);
+      for (const a of e.affects) for (const m of this.groupOf[a.index]?.members ?? []) affected.add(m);
       const sorted = [...affected].sort((x, y) => rank.get(x)! - rank.get(y)!).map((m) => m.address);
       return { device: f.address, what: `${[...e.what].join('; ')}; affects the group of ${sorted.map(shortAddress).join(', ')}`, affects: sorted };
     });
@@ -376,8 +418,8 @@ export function predictGroups(snapshot: Snapshot, options: PredictOptions = {}):
   const override = overrideStatus(snapshot, params, explicit);
   if (override.note) notes.push(override.note);
 
-  const kernelGroups = kernelGroupOf(snapshot);
-  const liveIsFinal = snapshot.iommu.enabled === true || kernelGroups.size > 0;
+  const kernelGroups = kernelGrouping(topology, snapshot);
+  const liveIsFinal = snapshot.iommu.enabled === true || kernelGroups.present;
   if (!liveIsFinal) {
     notes.push('The IOMMU is not active in this snapshot: these are the groups the kernel would form with it on (ACS enabled as the kernel does at boot).');
   }
@@ -385,7 +427,7 @@ export function predictGroups(snapshot: Snapshot, options: PredictOptions = {}):
     notes.push('AMD IVRS alias entries are visible only in dmesg, which is not available: aliases they add are not taken into account.');
   }
   const inferred = inferIsolationFromGroups(topology, kernelGroups);
-  if (explicit && inferred.size > 0) {
+  if (explicit && inferred.some((answer) => answer !== undefined)) {
     notes.push('Unreadable ACS facts are inferred from the kernel\'s current groups, which reflect the current command line.');
   }
 
@@ -402,7 +444,7 @@ export function predictGroups(snapshot: Snapshot, options: PredictOptions = {}):
   const pch = pchWorkaroundState(snapshot);
   const ctx: IsolationContext = {
     topology,
-    isRootBus: (f) => topology.isRootBus(f.busKey),
+    isRootBus: (f) => isRootBus(f.onBus),
     ivrsPresent: ivrsPresent(snapshot),
     pchWorkaround: (f) => pch(f.address),
     acsChange: changeFor(params),

@@ -65,26 +65,16 @@ function sortFunctions(list: { address: string }[]): void {
   }
 }
 
-/**
- * A deep copy of plain data, as structuredClone makes it, without structuredClone's
- * serialisation round trip: a reason is copied for every group it is the first of.
- */
-function clonePlain<T>(value: T): T {
-  if (Array.isArray(value)) return value.map((item: unknown) => clonePlain(item)) as T;
-  if (value !== null && typeof value === 'object') {
-    const copy: Record<string, unknown> = {};
-    for (const key of Object.keys(value)) copy[key] = clonePlain((value as Record<string, unknown>)[key]);
-    return copy as T;
-  }
-  return value;
-}
-
 /** ReasonSet.list order: "alone" first, then what merges devices, then what keeps them apart. */
 function listRank(r: GroupReason): number {
   return r.kind === 'alone' ? 0 : r.kind === 'acs-override' || (r.kind === 'quirk' && r.effect === 'isolating') ? 2 : 1;
 }
 
-/** Reasons of one group, merged by what they are about (the same bridge, slot, alias…). */
+/**
+ * Reasons of one group, merged by what they are about (the same bridge, slot, alias…). A reason
+ * added is taken over, and changed as others merge into it: the grouping hands in reasons it
+ * made for this group alone, so nothing is copied.
+ */
 export class ReasonSet {
   /** Created with the first reason: most groups of a big host never get one while grouping. */
   private byKey: Map<string, GroupReason> | null = null;
@@ -94,15 +84,15 @@ export class ReasonSet {
     this.byKey ??= new Map();
     const existing = this.byKey.get(k);
     if (!existing) {
-      const copy = clonePlain({ ...reason, devices: mergeList([], reason.devices) });
-      if (copy.kind === 'multifunction-without-acs') sortFunctions(copy.functions);
-      this.byKey.set(k, copy);
+      reason.devices = mergeList([], reason.devices);
+      if (reason.kind === 'multifunction-without-acs') sortFunctions(reason.functions);
+      this.byKey.set(k, reason);
       return;
     }
     existing.devices = mergeList(existing.devices, reason.devices);
     if (existing.kind === 'multifunction-without-acs' && reason.kind === 'multifunction-without-acs') {
       for (const fn of reason.functions) {
-        if (!existing.functions.some((x) => x.address === fn.address)) existing.functions.push({ ...fn });
+        if (!existing.functions.some((x) => x.address === fn.address)) existing.functions.push(fn);
       }
       sortFunctions(existing.functions);
     }
@@ -194,5 +184,8 @@ export function reasonSentence(reasons: readonly GroupReason[]): string {
 
 /** Clauses as a sentence: capital first letter, full stop. */
 function sentenceOf(text: string): string {
-  return `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
+  const first = text.charAt(0);
+  const capital = first.toUpperCase();
+  // Most sentences start with an address, whose digit has no capital: no copy of the rest then.
+  return capital === first ? `${text}.` : `${capital}${text.slice(1)}.`;
 }

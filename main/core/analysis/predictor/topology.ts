@@ -7,6 +7,8 @@ import { pciAddressOf } from '../../parsers/canonical-address.ts';
 import type { PciFunction, PcieType } from '../../model/snapshot.ts';
 
 export interface TopoFunction {
+  /** Position in Topology.functions: per-run facts about functions are kept in arrays by it. */
+  index: number;
   address: string;
   source: PciFunction;
   domain: number;
@@ -15,8 +17,8 @@ export interface TopoFunction {
   function: number;
   /** (device << 3) | function. */
   devfn: number;
-  /** "domain:bus" in decimal: the key of the bus the function sits on. */
-  busKey: string;
+  /** Kernel `pdev->bus`: the bus the function sits on. */
+  onBus: TopoBus;
   vendorId: number | null;
   deviceId: number | null;
   subsystemVendorId: number | null;
@@ -59,36 +61,48 @@ export function slotOf(f: TopoFunction): string {
   return `${f.address.slice(0, f.address.lastIndexOf(':') + 1)}${hex2(f.device)}`;
 }
 
-export function busKeyOf(domain: number, bus: number): string {
-  return `${domain}:${bus}`;
-}
-
-/** What the walks up the tree ask of a bus, worked out once per bus. */
-interface BusLinks {
-  /** Kernel `bus->self` (see bridgeAbove). */
-  bridge: TopoFunction | null;
-  /** The bus above, null for a root bus (see parentBus). */
-  parent: string | null;
-}
-
 const NO_FUNCTIONS: readonly TopoFunction[] = [];
+
+/**
+ * A bus as the grouping code walks it (kernel `struct pci_bus`): its functions, the bridge above
+ * it and the bus above it, linked once per snapshot so that no walk looks a bus up again.
+ */
+export interface TopoBus {
+  domain: number;
+  number: number;
+  /** The functions on the bus, in devfn order. */
+  functions: TopoFunction[];
+  /**
+   * Kernel `bus->self`: the bridge whose secondary bus this is. When no bridge states its bus
+   * numbers, a `parent` given by the source (sysfs path, lspci tree) stands in. SR-IOV virtual
+   * buses have none.
+   */
+  bridge: TopoFunction | null;
+  /** Kernel `bus->parent`: the bus above, null for a root bus. */
+  parent: TopoBus | null;
+  /**
+   * Whether the walk up from the bus (parent until a root bus) never meets a bus twice. Only
+   * contradictory parent facts make it loop; every other walk needs no set of visited buses.
+   */
+  walkEnds: boolean;
+}
+
+/** Kernel `pci_is_root_bus()`. */
+export const isRootBus = (bus: TopoBus) => bus.parent === null;
 
 /** `t` is another function of `f`'s slot that the slot scan finds (VFs are not scanned). */
 export const isSlotSibling = (f: TopoFunction, t: TopoFunction) => t !== f && t.device === f.device && !t.isVf;
 
 export class Topology {
+  /** The functions, each at its `index`. */
   readonly functions: TopoFunction[];
   private readonly byAddress = new Map<string, TopoFunction>();
-  private readonly byBus = new Map<string, TopoFunction[]>();
-  private readonly bridgeBySecondary = new Map<string, TopoFunction>();
-  private readonly links = new Map<string, BusLinks>();
-  private readonly walkEndsMemo = new Map<string, boolean>();
+  /** Every bus with a function on it, in order of first appearance, by busNumberKey. */
+  private readonly buses = new Map<number, TopoBus>();
   /** Types inferred so far (functions that state theirs are not in it). */
   private readonly inferredTypes = new Map<TopoFunction, PcieType | null>();
-  /** One key string per bus: keys are built for every function and compared in every lookup. */
-  private readonly busKeys = new Map<number, string>();
   /** Buses below each bridge that states no secondary bus, built on first use. */
-  private busesBelowMemo: Map<TopoFunction, string[]> | null = null;
+  private busesBelowMemo: Map<TopoFunction, TopoBus[]> | null = null;
   private orderCache: TopoFunction[] | null = null;
 
   constructor(devices: readonly PciFunction[], hypothetical: ReadonlySet<string>) {
@@ -96,11 +110,17 @@ export class Topology {
     for (const d of devices) {
       const a = pciAddressOf(d.address);
       if (!a || this.byAddress.has(d.address)) continue;
+      const n = busNumberKey(a.domain, a.bus);
+      let onBus = this.buses.get(n);
+      if (!onBus) {
+        onBus = { domain: a.domain, number: a.bus, functions: [], bridge: null, parent: null, walkEnds: true };
+        this.buses.set(n, onBus);
+      }
       const f: TopoFunction = {
-        address: d.address, source: d,
+        index: parsed.length, address: d.address, source: d,
         domain: a.domain, bus: a.bus, device: a.device, function: a.function,
         devfn: (a.device << 3) | a.function,
-        busKey: this.busKey(a.domain, a.bus),
+        onBus,
         vendorId: hexId(d.vendorId), deviceId: hexId(d.deviceId),
         subsystemVendorId: hexId(d.subsystemVendorId), subsystemDeviceId: hexId(d.subsystemDeviceId),
         type: null, typeInferred: false,
@@ -111,118 +131,55 @@ export class Topology {
       };
       parsed.push(f);
       this.byAddress.set(f.address, f);
-      const list = this.byBus.get(f.busKey);
-      if (list) list.push(f);
-      else this.byBus.set(f.busKey, [f]);
+      onBus.functions.push(f);
     }
     // Functions mostly come in address order already: sort only the buses that are not.
-    for (const list of this.byBus.values()) {
+    for (const { functions: list } of this.buses.values()) {
       if (list.some((f, i) => i > 0 && f.devfn < list[i - 1]!.devfn)) list.sort((x, y) => x.devfn - y.devfn);
     }
+    // The first bridge that states a bus as its secondary one is that bus's `bus->self`.
+    const statedBridges = new Map<TopoBus, TopoFunction>();
     for (const f of parsed) {
-      const sec = f.source.secondaryBus;
-      if (sec === null) continue;
-      const key = this.busKey(f.domain, sec);
-      if (!this.bridgeBySecondary.has(key)) this.bridgeBySecondary.set(key, f);
+      const below = f.source.secondaryBus === null ? undefined : this.busAt(f.domain, f.source.secondaryBus);
+      if (below && !statedBridges.has(below)) statedBridges.set(below, f);
     }
+    for (const bus of this.buses.values()) this.link(bus, statedBridges.get(bus));
+    markWalkEnds(this.buses.values());
     for (const f of parsed) {
-      f.multifunction = this.computeMultifunction(f);
+      f.multifunction = computeMultifunction(f, statedBridges);
       f.type = this.typeOf(f);
       f.typeInferred = f.source.pcieType === null;
     }
     this.functions = parsed;
   }
 
-  /** busKeyOf, the same string for every function of a bus. */
-  private busKey(domain: number, bus: number): string {
-    // Bus numbers from addresses are 0-255; a stated secondary bus outside that gets its own string.
-    if (!Number.isInteger(bus) || bus < 0 || bus > 0xff) return busKeyOf(domain, bus);
-    const n = domain * 0x100 + bus;
-    let key = this.busKeys.get(n);
-    if (key === undefined) {
-      key = busKeyOf(domain, bus);
-      this.busKeys.set(n, key);
-    }
-    return key;
+  /** The bus with that number, if a function sits on it. */
+  private busAt(domain: number, bus: number): TopoBus | undefined {
+    // Bus numbers from addresses are 0-255: a stated secondary bus outside that has no functions.
+    return Number.isInteger(bus) && bus >= 0 && bus <= 0xff ? this.buses.get(busNumberKey(domain, bus)) : undefined;
   }
 
   get(address: string): TopoFunction | undefined {
     return this.byAddress.get(address);
   }
 
-  onBus(busKey: string): readonly TopoFunction[] {
-    return this.byBus.get(busKey) ?? NO_FUNCTIONS;
-  }
-
-  /**
-   * Kernel `bus->self`: the bridge whose secondary bus this is. When no bridge states its bus
-   * numbers, a `parent` given by the source (sysfs path, lspci tree) stands in. SR-IOV virtual
-   * buses have none.
-   */
-  bridgeAbove(busKey: string): TopoFunction | null {
-    return this.linksOf(busKey).bridge;
-  }
-
-  /** The bus above `busKey`, or null for a root bus. */
-  parentBus(busKey: string): string | null {
-    return this.linksOf(busKey).parent;
-  }
-
-  isRootBus(busKey: string): boolean {
-    return this.linksOf(busKey).parent === null;
-  }
-
-  /** Every walk up the tree asks these for every bus on the way: worked out once per bus. */
-  private linksOf(busKey: string): BusLinks {
-    let links = this.links.get(busKey);
-    if (!links) {
-      const stated = this.bridgeBySecondary.get(busKey);
-      if (stated) links = { bridge: stated, parent: stated.busKey };
-      else {
-        const virtual = this.virtualBusParent(busKey);
-        const bridge = virtual === null ? this.statedParentBridge(busKey) : null;
-        links = { bridge, parent: bridge ? bridge.busKey : virtual };
-      }
-      this.links.set(busKey, links);
+  /** Sets the bus's bridge and parent: the bridge stating it, else a VF's PF bus, else a stated `parent`. */
+  private link(bus: TopoBus, stated: TopoFunction | undefined): void {
+    if (stated) {
+      bus.bridge = stated;
+      bus.parent = stated.onBus;
+      return;
     }
-    return links;
-  }
-
-  /**
-   * Whether the walk up from the bus (parentBus until a root bus) never meets a bus twice. Only
-   * contradictory parent facts make it loop; every other walk needs no set of visited buses.
-   */
-  walkUpEnds(busKey: string): boolean {
-    if (this.isRootBus(busKey)) return true;
-    const memo = this.walkEndsMemo.get(busKey);
-    if (memo !== undefined) return memo;
-    const path = new Set<string>();
-    let ends: boolean;
-    for (let bus: string | null = busKey; ; bus = this.parentBus(bus)) {
-      if (bus === null || this.isRootBus(bus)) {
-        ends = true;
-        break;
-      }
-      const known = this.walkEndsMemo.get(bus);
-      if (known !== undefined) {
-        ends = known;
-        break;
-      }
-      if (path.has(bus)) {
-        ends = false;
-        break;
-      }
-      path.add(bus);
-    }
-    for (const bus of path) this.walkEndsMemo.set(bus, ends);
-    return ends;
+    const virtual = this.virtualBusParent(bus);
+    bus.bridge = virtual === null ? this.statedParentBridge(bus) : null;
+    bus.parent = bus.bridge ? bus.bridge.onBus : virtual;
   }
 
   /** The first `parent` a function on the bus names that sits on another bus. */
-  private statedParentBridge(busKey: string): TopoFunction | null {
-    for (const f of this.onBus(busKey)) {
+  private statedParentBridge(bus: TopoBus): TopoFunction | null {
+    for (const f of bus.functions) {
       const parent = f.source.parent !== null ? this.byAddress.get(f.source.parent) : undefined;
-      if (parent && parent.busKey !== busKey) return parent;
+      if (parent && parent.onBus !== bus) return parent;
     }
     return null;
   }
@@ -232,11 +189,11 @@ export class Topology {
    * the PF's bus (kernel `virtfn_add_bus`), so the walk upwards continues there (spec 1.8 rule 8).
    * Only asked for buses that no bridge states as its secondary bus.
    */
-  private virtualBusParent(busKey: string): string | null {
-    for (const f of this.onBus(busKey)) {
+  private virtualBusParent(bus: TopoBus): TopoBus | null {
+    for (const f of bus.functions) {
       if (!f.isVf) continue;
       const pf = this.byAddress.get(f.source.physfn!);
-      if (pf && pf.busKey !== busKey) return pf.busKey;
+      if (pf && pf.onBus !== bus) return pf.onBus;
     }
     return null;
   }
@@ -244,27 +201,26 @@ export class Topology {
   /** Kernel `pci_upstream_bridge()`: the bridge above the bus of the device (of its PF for a VF). */
   upstreamBridge(f: TopoFunction): TopoFunction | null {
     const base = f.isVf ? this.byAddress.get(f.source.physfn!) ?? f : f;
-    return this.bridgeAbove(base.busKey);
+    return base.onBus.bridge;
   }
 
   /** Devices directly below a bridge (on the bus it is `bus->self` of). */
   childrenOf(bridge: TopoFunction): readonly TopoFunction[] {
     const sec = bridge.source.secondaryBus;
-    if (sec !== null) return this.onBus(this.busKey(bridge.domain, sec));
+    if (sec !== null) return this.busAt(bridge.domain, sec)?.functions ?? NO_FUNCTIONS;
     const buses = this.busesBelow().get(bridge);
-    return buses ? buses.flatMap((k) => this.onBus(k)) : [];
+    return buses ? buses.flatMap((b) => b.functions) : NO_FUNCTIONS;
   }
 
   /** The buses whose `bus->self` is each bridge, in bus order of first appearance. */
-  private busesBelow(): Map<TopoFunction, string[]> {
+  private busesBelow(): Map<TopoFunction, TopoBus[]> {
     if (!this.busesBelowMemo) {
-      const below = new Map<TopoFunction, string[]>();
-      for (const key of this.byBus.keys()) {
-        const bridge = this.bridgeAbove(key);
-        if (!bridge) continue;
-        const list = below.get(bridge);
-        if (list) list.push(key);
-        else below.set(bridge, [key]);
+      const below = new Map<TopoFunction, TopoBus[]>();
+      for (const bus of this.buses.values()) {
+        if (!bus.bridge) continue;
+        const list = below.get(bus.bridge);
+        if (list) list.push(bus);
+        else below.set(bus.bridge, [bus]);
       }
       this.busesBelowMemo = below;
     }
@@ -273,23 +229,7 @@ export class Topology {
 
   /** Other functions share the bus and device number (VFs do not count: the slot scan never finds them). */
   hasSlotSiblings(f: TopoFunction): boolean {
-    return this.onBus(f.busKey).some((t) => isSlotSibling(f, t));
-  }
-
-  /**
-   * Kernel `pdev->multifunction` (spec 1.3 note, drivers/pci/probe.c `pci_scan_slot`): every
-   * function > 0 the slot scan finds is marked multifunction whatever its header says; function 0
-   * has its header bit (the `multifunction` fact when known, else "another function shares the
-   * slot"). Below a Root or Downstream Port only device 0 is scanned, so a function at any other
-   * devfn there is an ARI function > 0 (spec 1.8 rule 9). VFs never.
-   */
-  private computeMultifunction(f: TopoFunction): boolean {
-    if (f.isVf) return false;
-    if (f.function > 0) return true;
-    const above = this.bridgeBySecondary.get(f.busKey);
-    if (f.devfn > 0 && above && (above.source.pcieType === 'root-port' || above.source.pcieType === 'downstream-port')) return true;
-    if (f.source.multifunction !== null) return f.source.multifunction;
-    return this.hasSlotSiblings(f);
+    return f.onBus.functions.some((t) => isSlotSibling(f, t));
   }
 
   /**
@@ -304,12 +244,12 @@ export class Topology {
     if (memo !== undefined) return memo;
     // Unknown while it is being worked out: a loop of bridges ends there.
     this.inferredTypes.set(f, null);
-    const above = this.bridgeAbove(f.busKey) ?? (f.isVf ? this.upstreamBridge(f) : null);
+    const above = f.onBus.bridge ?? (f.isVf ? this.upstreamBridge(f) : null);
     const aboveType = above ? this.typeOf(above) : null;
     let type: PcieType | null = null;
     // A subtractive-decode bridge (prog-if 01) on a root bus is the classic conventional
     // "DMI-to-PCI" bridge (Intel 00:1e.0), not a Root Port.
-    if (!above && this.isRootBus(f.busKey)) {
+    if (!above && isRootBus(f.onBus)) {
       if (f.isBridge) type = f.source.progIf === '01' ? 'conventional' : 'root-port';
     }
     else if (aboveType === 'pcie-to-pci-bridge' || aboveType === 'conventional') type = 'conventional';
@@ -329,51 +269,89 @@ export class Topology {
   enumerationOrder(): TopoFunction[] {
     if (this.orderCache) return this.orderCache;
     const order: TopoFunction[] = [];
-    const visitedBuses = new Set<string>();
+    const visitedBuses = new Set<TopoBus>();
     // Each bus is visited once and every function sits on one bus: the boot functions of the
     // visited buses are listed exactly once, and they are all that is listed.
-    const visitBus = (busKey: string) => {
-      if (visitedBuses.has(busKey)) return;
-      visitedBuses.add(busKey);
-      const functions = this.onBus(busKey);
-      for (const f of functions) if (!f.isVf) order.push(f);
-      for (const f of functions) {
+    const visitBus = (bus: TopoBus) => {
+      if (visitedBuses.has(bus)) return;
+      visitedBuses.add(bus);
+      for (const f of bus.functions) if (!f.isVf) order.push(f);
+      for (const f of bus.functions) {
         if (f.isVf) continue;
         const sec = f.source.secondaryBus;
-        if (sec !== null) visitBus(this.busKey(f.domain, sec));
-        else if (f.isBridge) {
+        if (sec !== null) {
+          const below = this.busAt(f.domain, sec);
+          if (below) visitBus(below);
+        } else if (f.isBridge) {
           // Buses known only through `parent` links (no bus numbers stated).
-          for (const child of this.childrenOf(f)) visitBus(child.busKey);
+          for (const child of this.childrenOf(f)) visitBus(child.onBus);
         }
       }
     };
-    const rootKeys = [...this.byBus.keys()].filter((k) => this.isRootBus(k)).sort((a, b) => {
-      const [da, ba] = a.split(':').map(Number) as [number, number];
-      const [db, bb] = b.split(':').map(Number) as [number, number];
-      return da - db || ba - bb;
-    });
-    for (const key of rootKeys) visitBus(key);
-    const rest = this.functions.filter((f) => f.isVf || !visitedBuses.has(f.busKey));
+    const roots = [...this.buses.values()].filter(isRootBus).sort((a, b) => a.domain - b.domain || a.number - b.number);
+    for (const bus of roots) visitBus(bus);
+    const rest = this.functions.filter((f) => f.isVf || !visitedBuses.has(f.onBus));
     if (rest.length > 0) {
-      // VFs follow their PF's position; only the PFs' positions are needed.
-      const pfs = new Set<TopoFunction>();
+      // VFs follow their PF's position in the order (after everything for a PF not in it).
+      const unranked = order.length;
+      const position = new Array<number>(this.functions.length).fill(unranked);
+      order.forEach((f, i) => {
+        position[f.index] = i;
+      });
+      const pfRank = new Map<TopoFunction, number>();
       for (const f of rest) {
         const pf = f.isVf ? this.byAddress.get(f.source.physfn!) : undefined;
-        if (pf) pfs.add(pf);
+        pfRank.set(f, pf ? position[pf.index]! : unranked);
       }
-      const rank = new Map<TopoFunction, number>();
-      order.forEach((f, i) => {
-        if (pfs.has(f)) rank.set(f, i);
-      });
-      const unranked = order.length;
-      const pfRank = (f: TopoFunction) => {
-        const pf = f.isVf ? this.byAddress.get(f.source.physfn!) : undefined;
-        return (pf ? rank.get(pf) : undefined) ?? unranked;
-      };
-      rest.sort((x, y) => pfRank(x) - pfRank(y) || x.domain - y.domain || x.bus - y.bus || x.devfn - y.devfn);
+      rest.sort((x, y) => pfRank.get(x)! - pfRank.get(y)! || x.domain - y.domain || x.bus - y.bus || x.devfn - y.devfn);
       for (const f of rest) order.push(f);
     }
     this.orderCache = order;
     return order;
   }
+}
+
+/**
+ * The buses' map key: unique per domain and bus number (0-255), and a small integer for every
+ * domain below 0x800000, which keeps the lookups cheap.
+ */
+const busNumberKey = (domain: number, bus: number) => domain * 0x100 + bus;
+
+/** Sets `walkEnds` on every bus, each walk stopping at the first bus an earlier walk went through. */
+function markWalkEnds(buses: Iterable<TopoBus>): void {
+  // The bus each walk started from, by the buses it went through.
+  const walkOf = new Map<TopoBus, TopoBus>();
+  const path: TopoBus[] = [];
+  for (const start of buses) {
+    path.length = 0;
+    let ends = true;
+    for (let bus: TopoBus | null = start; bus !== null && !isRootBus(bus); bus = bus.parent) {
+      const walk = walkOf.get(bus);
+      if (walk !== undefined) {
+        // Met again on this walk: a loop. Met on an earlier walk: that walk's answer.
+        ends = walk !== start && bus.walkEnds;
+        break;
+      }
+      walkOf.set(bus, start);
+      path.push(bus);
+    }
+    for (const bus of path) bus.walkEnds = ends;
+  }
+}
+
+/**
+ * Kernel `pdev->multifunction` (spec 1.3 note, drivers/pci/probe.c `pci_scan_slot`): every
+ * function > 0 the slot scan finds is marked multifunction whatever its header says; function 0
+ * has its header bit (the `multifunction` fact when known, else "another function shares the
+ * slot"). Below a Root or Downstream Port (as the bridge stating the bus as its secondary one
+ * says) only device 0 is scanned, so a function at any other devfn there is an ARI function > 0
+ * (spec 1.8 rule 9). VFs never.
+ */
+function computeMultifunction(f: TopoFunction, statedBridges: ReadonlyMap<TopoBus, TopoFunction>): boolean {
+  if (f.isVf) return false;
+  if (f.function > 0) return true;
+  const stated = f.devfn > 0 ? statedBridges.get(f.onBus) : undefined;
+  if (stated && (stated.source.pcieType === 'root-port' || stated.source.pcieType === 'downstream-port')) return true;
+  if (f.source.multifunction !== null) return f.source.multifunction;
+  return f.onBus.functions.some((t) => isSlotSibling(f, t));
 }

@@ -78,8 +78,9 @@ describe('SR-IOV VFs (spec 1.8 rule 8)', () => {
   it('VFs on a virtual bus count as below the PF\'s port: alone below an ACS port', () => {
     expect(groups(sriov('enabled'))).toEqual([['00:1c.0'], ['02:00.0'], ['03:00.0'], ['03:00.1']]);
     const t = new Topology(sriov('enabled').devices, new Set());
-    expect(t.parentBus(t.get(addr('03:00.0'))!.busKey)).toBe('0:2');
-    expect(t.bridgeAbove('0:3')).toBeNull();
+    const virtualBus = t.get(addr('03:00.0'))!.onBus;
+    expect(virtualBus.parent).toBe(t.get(addr('02:00.0'))!.onBus);
+    expect(virtualBus.bridge).toBeNull();
   });
 
   it('VFs on a virtual bus join the non-ACS port\'s group', () => {
