@@ -58,6 +58,25 @@ function secondsOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * Where the `]` of a plain monotonic stamp `[    1.234567] ` (padding spaces, seconds, one space
+ * after) is; -1 when the line does not start so and MONOTONIC_RE must read it (-d deltas, other
+ * blanks). Whatever this accepts, the regex matches the same way, up to and including the space.
+ */
+function plainMonotonicClose(line: string): number {
+  if (line.charCodeAt(0) !== 0x5b) return -1;
+  let i = 1;
+  while (line.charCodeAt(i) === 0x20) i++;
+  const whole = i;
+  while (isDigit(line.charCodeAt(i))) i++;
+  if (i === whole || line.charCodeAt(i) !== 0x2e) return -1;
+  const fraction = ++i;
+  while (isDigit(line.charCodeAt(i))) i++;
+  return i > fraction && line.charCodeAt(i) === 0x5d && line.charCodeAt(i + 1) === 0x20 ? i : -1;
+}
+
 /**
  * Strip whichever prefix the capture tool added and keep the boot-relative time when there is
  * one. Order matters: a syslog header may be followed by a monotonic stamp, a raw priority by one.
@@ -91,15 +110,21 @@ function normaliseLine(raw: string): LogLine[] {
     if (decode) line = line.slice(decode[0].length);
   }
 
-  const mono = MONOTONIC_RE.exec(line);
-  if (mono) {
+  // Nearly every line of a big host's log has the plain stamp: read in place, without a match.
+  const close = plainMonotonicClose(line);
+  const mono = close < 0 ? MONOTONIC_RE.exec(line) : null;
+  if (close >= 0) {
+    // parseFloat skips the stamp's padding: the same number as the regex's capture.
+    time = secondsOrNull(parseFloat(line.slice(1, close)));
+    line = line.slice(close + 2);
+  } else if (mono) {
     time = secondsOrNull(parseFloat(mono[1]!));
     line = line.slice(mono[0].length);
   } else {
     const wall = WALL_STAMP_RE.exec(line);
     if (wall) line = line.slice(wall[0].length);
   }
-  if (mono && !tagged) {
+  if ((close >= 0 || mono) && !tagged) {
     const host = HOST_TAG_RE.exec(line);
     if (host) line = line.slice(host[0].length);
   }
@@ -116,6 +141,34 @@ interface MessageRule {
   /** A literal every matching line contains: checked before the regex, which is far costlier. */
   hint: string;
   re: RegExp;
+  /**
+   * The fields `re` captures, read without it for the lines it is sure of; null leaves the line
+   * to `re`. Only for a line a big host logs once per device.
+   */
+  quick?: (text: string) => Record<string, string> | null;
+}
+
+/** The text after the device of a `core.groupAdd` line (drivers/iommu/iommu.c iommu_group_add_device). */
+const GROUP_ADD_TEXT = ': Adding to iommu group ';
+
+/**
+ * `pci 0000:00:01.0: Adding to iommu group 1` read as core.groupAdd's regex reads it, when the
+ * line is printable ASCII (where `\S` is any character but the space); null otherwise. `drv` and
+ * `dev` hold no blank, so the text before the first GROUP_ADD_TEXT must hold exactly one space.
+ */
+function groupAddFields(text: string): Record<string, string> | null {
+  const devEnd = text.indexOf(GROUP_ADD_TEXT);
+  if (devEnd < 0) return null;
+  let space = -1;
+  for (let i = 0; i < devEnd; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x20 && space < 0) space = i;
+    else if (c <= 0x20 || c >= 0x7f) return null;
+  }
+  const groupStart = devEnd + GROUP_ADD_TEXT.length;
+  if (space <= 0 || space === devEnd - 1 || groupStart === text.length) return null;
+  for (let i = groupStart; i < text.length; i++) if (!isDigit(text.charCodeAt(i))) return null;
+  return { drv: text.slice(0, space), dev: text.slice(space + 1, devEnd), group: text.slice(groupStart) };
 }
 
 /** The optional `<drv> <dev>: ` prefix of dev_info() lines (spec 5.1 DEVPFX). */
@@ -134,7 +187,7 @@ const DEVPFX = '(?:(?<drv>\\S+) (?<dev>\\S+): )?';
 const RULES: MessageRule[] = [
   // The two most frequent lines of a boot log come first; they overlap no other pattern.
   { id: 'core.groupAdd', category: 'group-add', hint: 'Adding to iommu group',
-    re: /^(?<drv>\S+) (?<dev>\S+): Adding to iommu group (?<group>\d+)$/ },
+    re: /^(?<drv>\S+) (?<dev>\S+): Adding to iommu group (?<group>\d+)$/, quick: groupAddFields },
   { id: 'pci.enum', category: 'pci-enum', hint: '] type ',
     re: /^pci (?<dev>[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]): \[(?<vid>[0-9a-f]{4}):(?<did>[0-9a-f]{4})\] type (?<hdr>[0-9a-f]{2}) class (?<class>0x[0-9a-f]{6})(?: (?<kind>.+))?$/ },
   // Generic IOMMU core (drivers/iommu/iommu.c)
@@ -304,17 +357,24 @@ function deviceOf(fields: Record<string, string>): string | null {
   return null;
 }
 
+/** The named groups `re` matched in text, those that took part; null when it does not match. */
+function regexFields(re: RegExp, text: string): Record<string, string> | null {
+  const m = re.exec(text);
+  if (!m) return null;
+  const fields: Record<string, string> = {};
+  const groups = m.groups ?? {};
+  for (const name in groups) {
+    const value = groups[name];
+    if (value !== undefined) fields[name] = value;
+  }
+  return fields;
+}
+
 function classify(line: LogLine): DmesgEvent | null {
   for (const rule of RULES) {
     if (!line.text.includes(rule.hint)) continue;
-    const m = rule.re.exec(line.text);
-    if (!m) continue;
-    const fields: Record<string, string> = {};
-    const groups = m.groups ?? {};
-    for (const name in groups) {
-      const value = groups[name];
-      if (value !== undefined) fields[name] = value;
-    }
+    const fields = rule.quick?.(line.text) ?? regexFields(rule.re, line.text);
+    if (!fields) continue;
     if (rule.id === 'pci.enum' && fields.kind !== undefined) {
       const pcieType = ENUM_KIND_TO_PCIE_TYPE[fields.kind];
       if (pcieType) fields.pcieType = pcieType;

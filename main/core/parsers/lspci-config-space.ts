@@ -18,6 +18,9 @@ export const CONFIG_SPACE_SIZE = 4096;
 /** Size of a conventional PCI function's config space; `-xxxx` shows only this much for such a function. */
 export const LEGACY_CONFIG_SIZE = 256;
 
+/** What a dump can say about a function. */
+type Facts = Omit<FunctionPatch, 'address'>;
+
 /** One dump line, e.g. "00: 86 80 c0 29 03 01 00 00 00 00 00 06 00 00 00 00"; null when not one. */
 export function parseHexDumpLine(text: string): { offset: number; bytes: number[] } | null {
   const line = text.trimEnd();
@@ -52,21 +55,29 @@ export function readHexDumpLine(text: string, start: number, stop: number, bytes
   let i = colon + 1;
   for (; i + 3 <= stop && count < 16; i += 3) {
     if (text.charCodeAt(i) !== 0x20) return 0;
-    const value = hexValue(text, i + 1, i + 3);
-    if (value < 0) return 0;
-    bytes[count++] = value;
+    // Two table lookups per byte: a big host's dump is tens of thousands of these lines.
+    const high = digitValue(text.charCodeAt(i + 1));
+    const low = digitValue(text.charCodeAt(i + 2));
+    if (high < 0 || low < 0) return 0;
+    bytes[count++] = high * 16 + low;
   }
   if (i !== stop || count === 0 || offset + count > CONFIG_SPACE_SIZE) return 0;
   at.offset = offset;
   return count;
 }
 
+/** The value of each lower-case hex digit (lspci prints no other), -1 for any other ASCII code. */
+const DIGIT_VALUES = Int8Array.from({ length: 128 }, (_, c) => (c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1));
+
+function digitValue(c: number): number {
+  return c < 128 ? DIGIT_VALUES[c]! : -1;
+}
+
 /** Lower-case hex digits of text[start, end) as a number; -1 when any is not one. */
 function hexValue(text: string, start: number, end: number): number {
   let value = 0;
   for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    const digit = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+    const digit = digitValue(text.charCodeAt(i));
     if (digit < 0) return -1;
     value = value * 16 + digit;
   }
@@ -86,29 +97,31 @@ function speedFromCode(code: number): string {
 }
 
 /**
- * Facts from the first `length` bytes of a function's config space. The extended capabilities
- * (ACS, SR-IOV) are decoded only from a 4096-byte dump; whether a 256-byte dump means "no
- * extended space" depends on the other devices of the same dump (see parseLspciVerbose).
+ * Facts from the first `length` bytes of a function's config space, written into `facts` where
+ * it does not know them yet (undefined), and `facts` returned. parseLspciVerbose passes the
+ * patch of the text printed beside the dump, so what the text already said is not decoded again
+ * (the ids, class and revision are in every header line). The extended capabilities (ACS,
+ * SR-IOV) are decoded only from a 4096-byte dump; whether a 256-byte dump means "no extended
+ * space" depends on the other devices of the same dump (see parseLspciVerbose).
  */
-export function decodeConfigSpace(config: Uint8Array, length: number): Omit<FunctionPatch, 'address'> {
-  const facts: Omit<FunctionPatch, 'address'> = {};
+export function decodeConfigSpace(config: Uint8Array, length: number, facts: Facts = {}): Facts {
   if (length < 64) return facts;
 
-  facts.vendorId = hexWord(config, 0x00);
-  facts.deviceId = hexWord(config, 0x02);
-  facts.revision = hexByte(config, 0x08);
-  facts.progIf = hexByte(config, 0x09);
-  facts.classCode = hexWord(config, 0x0a);
+  if (facts.vendorId === undefined) facts.vendorId = hexWord(config, 0x00);
+  if (facts.deviceId === undefined) facts.deviceId = hexWord(config, 0x02);
+  if (facts.revision === undefined) facts.revision = hexByte(config, 0x08);
+  if (facts.progIf === undefined) facts.progIf = hexByte(config, 0x09);
+  if (facts.classCode === undefined) facts.classCode = hexWord(config, 0x0a);
   const headerType = byteAt(config, 0x0e) & 0x7f;
-  facts.headerType = headerType;
-  facts.multifunction = (byteAt(config, 0x0e) & 0x80) !== 0;
+  if (facts.headerType === undefined) facts.headerType = headerType;
+  if (facts.multifunction === undefined) facts.multifunction = (byteAt(config, 0x0e) & 0x80) !== 0;
   if (headerType === 0) {
-    facts.subsystemVendorId = hexWord(config, 0x2c);
-    facts.subsystemDeviceId = hexWord(config, 0x2e);
+    if (facts.subsystemVendorId === undefined) facts.subsystemVendorId = hexWord(config, 0x2c);
+    if (facts.subsystemDeviceId === undefined) facts.subsystemDeviceId = hexWord(config, 0x2e);
   } else if (headerType === 1 || headerType === 2) {
     // PCI_SECONDARY_BUS / PCI_CB_CARD_BUS and the subordinate bus share offsets 0x19/0x1a.
-    facts.secondaryBus = byteAt(config, 0x19);
-    facts.subordinateBus = byteAt(config, 0x1a);
+    if (facts.secondaryBus === undefined) facts.secondaryBus = byteAt(config, 0x19);
+    if (facts.subordinateBus === undefined) facts.subordinateBus = byteAt(config, 0x1a);
   }
   if (length < LEGACY_CONFIG_SIZE) return facts;
 
@@ -132,7 +145,7 @@ function dwordAt(config: Uint8Array, at: number): number {
 }
 
 /** Standard capability list (PCI_CAPABILITY_LIST, Status bit 4 says it exists). */
-function decodeCapabilities(facts: Omit<FunctionPatch, 'address'>, config: Uint8Array, headerType: number): void {
+function decodeCapabilities(facts: Facts, config: Uint8Array, headerType: number): void {
   let express = false;
   let afFlr = false;
   let devCapFlr = false;
@@ -147,19 +160,22 @@ function decodeCapabilities(facts: Omit<FunctionPatch, 'address'>, config: Uint8
         express = true;
         const flags = wordAt(config, pointer + 2);
         const typeCode = (flags >> 4) & 0xf;
-        facts.pcieType = pcieTypeFromCode(typeCode);
-        facts.slotImplemented = (flags & 0x0100) !== 0;
+        const slotImplemented = (flags & 0x0100) !== 0;
+        if (facts.pcieType === undefined) facts.pcieType = pcieTypeFromCode(typeCode);
+        if (facts.slotImplemented === undefined) facts.slotImplemented = slotImplemented;
         devCapFlr = (dwordAt(config, pointer + 4) & 0x10000000) !== 0;
-        // RCiEPs and event collectors have no link (PCIe 6.0 7.5.3: Link registers not applicable).
-        if (typeCode !== 9 && typeCode !== 10) {
-          const lnkCap = dwordAt(config, pointer + 0x0c);
-          const lnkSta = wordAt(config, pointer + 0x12);
-          facts.link = buildLink(speedFromCode(lnkCap & 0xf), (lnkCap >> 4) & 0x3f,
-            speedFromCode(lnkSta & 0xf), (lnkSta >> 4) & 0x3f, false);
-        } else {
-          facts.link = null;
+        if (facts.link === undefined) {
+          // RCiEPs and event collectors have no link (PCIe 6.0 7.5.3: Link registers not applicable).
+          if (typeCode !== 9 && typeCode !== 10) {
+            const lnkCap = dwordAt(config, pointer + 0x0c);
+            const lnkSta = wordAt(config, pointer + 0x12);
+            facts.link = buildLink(speedFromCode(lnkCap & 0xf), (lnkCap >> 4) & 0x3f,
+              speedFromCode(lnkSta & 0xf), (lnkSta >> 4) & 0x3f, false);
+          } else {
+            facts.link = null;
+          }
         }
-        facts.slotNumber = facts.slotImplemented ? dwordAt(config, pointer + 0x14) >>> 19 : null;
+        if (facts.slotNumber === undefined) facts.slotNumber = slotImplemented ? dwordAt(config, pointer + 0x14) >>> 19 : null;
       } else if (id === 0x13) {
         afFlr = (byteAt(config, pointer + 3) & 0x02) !== 0;
       }
@@ -167,29 +183,31 @@ function decodeCapabilities(facts: Omit<FunctionPatch, 'address'>, config: Uint8
     }
   }
   if (!express) {
-    facts.pcieType = 'conventional';
-    facts.slotImplemented = false;
-    facts.slotNumber = null;
-    facts.link = null;
+    if (facts.pcieType === undefined) facts.pcieType = 'conventional';
+    if (facts.slotImplemented === undefined) facts.slotImplemented = false;
+    if (facts.slotNumber === undefined) facts.slotNumber = null;
+    if (facts.link === undefined) facts.link = null;
   }
-  facts.flr = devCapFlr || afFlr;
+  if (facts.flr === undefined) facts.flr = devCapFlr || afFlr;
 }
 
 /** Extended capability list at 0x100 (PCI_CFG_SPACE_SIZE); ACS is ID 0x000d, SR-IOV 0x0010. */
-function decodeExtendedCapabilities(facts: Omit<FunctionPatch, 'address'>, config: Uint8Array): void {
-  facts.acs = { state: 'absent' };
-  facts.sriov = null;
+function decodeExtendedCapabilities(facts: Facts, config: Uint8Array): void {
+  let acs: FunctionPatch['acs'] = { state: 'absent' };
+  let sriov: FunctionPatch['sriov'] = null;
   let pointer = LEGACY_CONFIG_SIZE;
   // Same bound as the kernel: at most (4096 - 256) / 8 entries.
   for (let ttl = (CONFIG_SPACE_SIZE - LEGACY_CONFIG_SIZE) / 8; ttl > 0 && pointer >= LEGACY_CONFIG_SIZE; ttl--) {
     const header = dwordAt(config, pointer);
     if (header === 0 || header === 0xffffffff) break;
     const id = header & 0xffff;
-    if (id === 0x000d && facts.acs.state === 'absent') {
-      facts.acs = { state: 'present', capability: wordAt(config, pointer + 4), control: wordAt(config, pointer + 6) };
-    } else if (id === 0x0010 && facts.sriov === null) {
-      facts.sriov = { totalVfs: wordAt(config, pointer + 0x0e), numVfs: wordAt(config, pointer + 0x10), vfs: [] };
+    if (id === 0x000d && acs.state === 'absent') {
+      acs = { state: 'present', capability: wordAt(config, pointer + 4), control: wordAt(config, pointer + 6) };
+    } else if (id === 0x0010 && sriov === null) {
+      sriov = { totalVfs: wordAt(config, pointer + 0x0e), numVfs: wordAt(config, pointer + 0x10), vfs: [] };
     }
     pointer = (header >>> 20) & 0xffc;
   }
+  if (facts.acs === undefined) facts.acs = acs;
+  if (facts.sriov === undefined) facts.sriov = sriov;
 }

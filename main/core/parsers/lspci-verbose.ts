@@ -32,7 +32,7 @@
 import type { ParseIssue, ParseResult, PcieType } from '../model/snapshot.ts';
 import type { FunctionPatch } from '../snapshot/parts.ts';
 import {
-  VendorNames, buildLink, clipLine, headerPatch, lspciSpeedToSysfs, parseAcsWords, parseExpressCapability, parseLspciHeader,
+  VendorNames, buildLink, clipLine, lspciSpeedToSysfs, parseAcsWords, parseExpressCapability, parseLspciHeader,
   parseModuleList, parseSubsystemValue,
   type LspciFunctions, type LspciHeader,
 } from './lspci-common.ts';
@@ -90,17 +90,19 @@ interface Closed {
 }
 
 /**
- * The header's facts (headerPatch) in a patch that has every field this parser may set from the
- * start, undefined until known (the same as absent to the snapshot builder): all patches then
- * share one object shape and are filled in place, where adding some 25 fields one by one, in an
- * order that differs from device to device, grows each object several times and leaves the
- * builder's reads of them megamorphic.
+ * The header's facts, as headerPatch states them, in a patch that has every field this parser
+ * may set from the start, undefined until known (the same as absent to the snapshot builder):
+ * all patches then share one object shape and are filled in place, where adding some 25 fields
+ * one by one, in an order that differs from device to device, grows each object several times
+ * and leaves the builder's reads of them megamorphic. Read from the header (one shape) rather
+ * than from headerPatch's object, whose shape differs with the facts present.
  */
 function newPatch(header: LspciHeader): FunctionPatch {
-  const facts = headerPatch(header);
   return {
-    address: facts.address, parent: facts.parent, vendorId: facts.vendorId, deviceId: facts.deviceId,
-    classCode: facts.classCode, className: facts.className, revision: facts.revision, progIf: facts.progIf,
+    address: header.address, parent: header.parent, vendorId: header.vendorId || undefined, deviceId: header.deviceId || undefined,
+    classCode: header.classCode || undefined, className: header.className || undefined,
+    // lspci.c show_terse prints "(rev xx)" only when the revision is non-zero.
+    revision: header.revision ?? '00', progIf: header.progIf || undefined,
     vendorName: undefined, deviceName: undefined,
     subsystemVendorId: undefined, subsystemDeviceId: undefined, subsystemName: undefined,
     headerType: undefined, multifunction: undefined, pcieType: undefined,
@@ -413,16 +415,27 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
   function topLevelLine(block: Block, first: number, stop: number, at: number, keys: readonly TopLevelKey[]): void {
     const key = topLevelKey(text, first, keys);
     if (!key) return;
-    if (key === 'Capabilities: ') {
-      capabilityLine(block, first + key.length, stop, at);
-      return;
-    }
-    const value = text.slice(first + key.length, stop);
     const patch = block.patch;
+    // The lines every device has are read in place (a group or node number is copied out only
+    // for an issue); the values of the others are copied out once, below.
     switch (key) {
+      case 'Capabilities: ':
+        capabilityLine(block, first + key.length, stop, at);
+        return;
       case 'Control:':
         block.detail = 2;
         return;
+      case 'IOMMU group: ':
+      case 'NUMA node: ': {
+        const number = decimalWithin(text, first + key.length, stop);
+        if (number === null) issues.push({ line: at, message: `${key.slice(0, -2)} is not a number: ${clipLine(text.slice(first + key.length, stop))}` });
+        else if (key === 'IOMMU group: ') setGroup(block, number);
+        else patch.numaNode = number;
+        return;
+      }
+    }
+    const value = text.slice(first + key.length, stop);
+    switch (key) {
       case 'Flags:': {
         if (block.detail < 1) block.detail = 1;
         // -v folds the group and NUMA node into Flags: "..., IRQ 16, NUMA node 0, IOMMU group 1".
@@ -443,14 +456,6 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
       case 'Physical Slot: ':
         patch.physicalSlot = value;
         return;
-      case 'IOMMU group: ':
-      case 'NUMA node: ': {
-        const number = decimalWithin(text, first + key.length, stop);
-        if (number === null) issues.push({ line: at, message: `${key.slice(0, -2)} is not a number: ${clipLine(value)}` });
-        else if (key === 'IOMMU group: ') setGroup(block, number);
-        else patch.numaNode = number;
-        return;
-      }
       case 'Kernel driver in use: ':
         patch.driver = value;
         block.driverSeen = true;
@@ -610,12 +615,12 @@ function closeBlock(block: Block, config: Uint8Array): Closed {
   else if (listed) patch.sriov = null;
 
   if (block.configLength > 0) {
-    const facts = decodeConfigSpace(config, block.configLength);
-    fillUnset(patch, facts);
+    // What the text says nowhere else, from the dump; the header type is always the dump's.
+    decodeConfigSpace(config, block.configLength, patch);
     // A bridge's subsystem ids are its SSVID capability's, else 0 (probe.c pci_setup_device), and
     // lspci prints the Subsystem line only for a vendor other than 0 and ffff (lspci.c
     // show_verbose): verbose output without the line means 0000.
-    if (facts.headerType === 1 && block.detail >= 1 && patch.subsystemVendorId === undefined) {
+    if (patch.headerType === 1 && block.detail >= 1 && patch.subsystemVendorId === undefined) {
       patch.subsystemVendorId = '0000';
       patch.subsystemDeviceId = '0000';
     }
@@ -624,31 +629,6 @@ function closeBlock(block: Block, config: Uint8Array): Closed {
     patch, names: block.names, vendorId: block.vendorId, driverUnsaid: !block.driverSeen && block.detail < 1,
     groupSeen: block.groupSeen, denied: block.denied, legacyDump: block.configLength === LEGACY_CONFIG_SIZE,
   };
-}
-
-/**
- * What the text says nowhere else, from the dump. Field by field rather than by a loop over the
- * keys: stores under computed keys turn an object with this many fields into a slow dictionary.
- */
-function fillUnset(patch: FunctionPatch, facts: Omit<FunctionPatch, 'address'>): void {
-  if (patch.vendorId === undefined && facts.vendorId !== undefined) patch.vendorId = facts.vendorId;
-  if (patch.deviceId === undefined && facts.deviceId !== undefined) patch.deviceId = facts.deviceId;
-  if (patch.revision === undefined && facts.revision !== undefined) patch.revision = facts.revision;
-  if (patch.progIf === undefined && facts.progIf !== undefined) patch.progIf = facts.progIf;
-  if (patch.classCode === undefined && facts.classCode !== undefined) patch.classCode = facts.classCode;
-  if (patch.headerType === undefined && facts.headerType !== undefined) patch.headerType = facts.headerType;
-  if (patch.multifunction === undefined && facts.multifunction !== undefined) patch.multifunction = facts.multifunction;
-  if (patch.subsystemVendorId === undefined && facts.subsystemVendorId !== undefined) patch.subsystemVendorId = facts.subsystemVendorId;
-  if (patch.subsystemDeviceId === undefined && facts.subsystemDeviceId !== undefined) patch.subsystemDeviceId = facts.subsystemDeviceId;
-  if (patch.secondaryBus === undefined && facts.secondaryBus !== undefined) patch.secondaryBus = facts.secondaryBus;
-  if (patch.subordinateBus === undefined && facts.subordinateBus !== undefined) patch.subordinateBus = facts.subordinateBus;
-  if (patch.pcieType === undefined && facts.pcieType !== undefined) patch.pcieType = facts.pcieType;
-  if (patch.slotImplemented === undefined && facts.slotImplemented !== undefined) patch.slotImplemented = facts.slotImplemented;
-  if (patch.link === undefined && facts.link !== undefined) patch.link = facts.link;
-  if (patch.slotNumber === undefined && facts.slotNumber !== undefined) patch.slotNumber = facts.slotNumber;
-  if (patch.flr === undefined && facts.flr !== undefined) patch.flr = facts.flr;
-  if (patch.acs === undefined && facts.acs !== undefined) patch.acs = facts.acs;
-  if (patch.sriov === undefined && facts.sriov !== undefined) patch.sriov = facts.sriov;
 }
 
 /** What depends on the whole text: learnt vendor names, and whether any device showed a group, a -k line or a 4096-byte dump. */

@@ -570,8 +570,29 @@ const RESERVED_REGION = /^(0x[0-9a-fA-F]+) (0x[0-9a-fA-F]+) (\S+)$/;
 function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
   const groups: IommuGroup[] = [];
   let cur: IommuGroup | null = null;
+  // The groups' lists are collected in one list each, group after group, and a group gets a copy
+  // of its part when it ends: an array grown by push keeps room for 17 entries, and a big host
+  // has thousands of groups of one or two members and regions each, all kept in the snapshot.
+  const devices: string[] = [];
+  const otherMembers: string[] = [];
+  const regions: NonNullable<IommuGroup['reservedRegions']> = [];
+  /** Where the current group's part of each list starts. */
+  let devicesFrom = 0;
+  let otherMembersFrom = 0;
+  let regionsFrom = 0;
+  const finishGroup = () => {
+    if (cur) {
+      cur.devices = devices.slice(devicesFrom);
+      cur.otherMembers = otherMembers.slice(otherMembersFrom);
+      if (cur.reservedRegions) cur.reservedRegions = regions.slice(regionsFrom);
+    }
+    devicesFrom = devices.length;
+    otherMembersFrom = otherMembers.length;
+    regionsFrom = regions.length;
+  };
   for (const r = new RecordLines(content); r.next();) {
     if (r.tag === 'G') {
+      finishGroup();
       const id = decimal(r.rest);
       if (id === null) {
         ctx.issues.push({ line: r.line, message: `iommu-groups: "${r.rest}" is not a group number` });
@@ -588,21 +609,28 @@ function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
       const [name, value] = nameValue(r.rest);
       if (name === 'type') cur.type = value.trim() || null;
     } else if (r.tag === 'F' && r.rest === 'reserved_regions') {
+      // The file is there: its regions follow (and replace any listed before).
       cur.reservedRegions = [];
+      regionsFrom = regions.length;
     } else if (r.tag === 'R') {
       const m = RESERVED_REGION.exec(r.rest.trim());
-      if (m) (cur.reservedRegions ??= []).push({ start: m[1]!, end: m[2]!, type: m[3]! });
-      else ctx.issues.push({ line: r.line, message: `iommu-groups: reserved region "${r.rest}" is malformed` });
+      if (m) {
+        cur.reservedRegions ??= [];
+        regions.push({ start: m[1]!, end: m[2]!, type: m[3]! });
+      } else {
+        ctx.issues.push({ line: r.line, message: `iommu-groups: reserved region "${r.rest}" is malformed` });
+      }
     } else if (r.tag === 'M') {
       const sp = r.rest.indexOf(' ');
       const name = sp < 0 ? r.rest : r.rest.slice(0, sp);
       const address = canonicalPciAddress(name);
-      if (address) cur.devices.push(address);
-      else cur.otherMembers.push(name);
+      if (address) devices.push(address);
+      else otherMembers.push(name);
     } else {
       unknownLine(ctx, r);
     }
   }
+  finishGroup();
   // Most groups have one member: nothing to sort, and no sort call per group.
   for (const g of groups) if (g.devices.length > 1) g.devices.sort(comparePciAddresses);
   return groups.sort((x, y) => x.id - y.id);

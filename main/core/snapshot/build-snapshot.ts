@@ -42,7 +42,9 @@ function mergeFunctions(parts: SnapshotParts): Map<string, PciFunction> {
         byAddress.set(patch.address, fn);
       }
       applyPatch(fn, patch);
-      if (!fn.sources.includes(slice.source)) fn.sources.push(slice.source);
+      // concat rather than push: an array grown by push keeps room for 17 entries, and every
+      // function keeps its list of one or two sources in the snapshot.
+      if (!fn.sources.includes(slice.source)) fn.sources = fn.sources.concat(slice.source);
     }
   }
   return byAddress;
@@ -89,34 +91,47 @@ function applyPatch(fn: PciFunction, patch: FunctionPatch): void {
   if (fn.acs.state === 'unknown' && patch.acs != null && patch.acs.state !== 'unknown') fn.acs = patch.acs;
 }
 
+/**
+ * A bus as one number, for the maps of a big host's buses (no string built per device): 8-bit
+ * bus numbers below a domain of up to 32 bits, exact in a double. null for numbers no PCI address
+ * has (a malformed source's), which name no bus an address is on.
+ */
+function busKey(domain: number, bus: number): number | null {
+  const valid = Number.isInteger(domain) && domain >= 0 && domain <= 0xffffffff && Number.isInteger(bus) && bus >= 0 && bus <= 0xff;
+  return valid ? domain * 0x100 + bus : null;
+}
+
 /** Fill in what the sources did not state but the topology implies. */
 function deriveTopology(
   devices: PciFunction[], byAddress: ReadonlyMap<string, PciFunction>, rootBuses: Snapshot['rootBuses'],
 ): void {
   // Each address is parsed once; addresses[i] is that of devices[i].
   const addresses = devices.map((d) => pciAddressOf(d.address));
-  const bridgeForBus = new Map<string, PciFunction>();
+  const bridgeForBus = new Map<number, PciFunction>();
   devices.forEach((d, i) => {
     const a = addresses[i];
-    if (a && d.secondaryBus !== null) bridgeForBus.set(`${a.domain}:${d.secondaryBus}`, d);
+    const key = a && d.secondaryBus !== null ? busKey(a.domain, d.secondaryBus) : null;
+    if (key !== null) bridgeForBus.set(key, d);
   });
-  const rootBusKeys = new Set(rootBuses.map((r) => `${r.domain}:${r.bus}`));
-  /** Indexes into devices, by slot. */
-  const slotMembers = new Map<string, number[]>();
+  const rootBusKeys = new Set(rootBuses.map((r) => busKey(r.domain, r.bus)));
+  /** Indexes into devices, by slot (bus key and device number). */
+  const slotMembers = new Map<number, number[]>();
   for (let i = 0; i < devices.length; i++) {
     const d = devices[i]!;
     const a = addresses[i];
     if (!a) continue;
-    const slotKey = `${a.domain}:${a.bus}:${a.device}`;
+    // A parsed address has an 8-bit bus and a 5-bit device number.
+    const bus = busKey(a.domain, a.bus)!;
+    const slotKey = bus * 32 + a.device;
     const members = slotMembers.get(slotKey);
     if (members) members.push(i);
     else slotMembers.set(slotKey, [i]);
     // The bridge above a bus is the one whose secondary bus it is (kernel `bus->self`).
-    if (d.parent === null && !rootBusKeys.has(`${a.domain}:${a.bus}`) && d.sysfsPath === null) {
-      const bridge = bridgeForBus.get(`${a.domain}:${a.bus}`);
+    if (d.parent === null && !rootBusKeys.has(bus) && d.sysfsPath === null) {
+      const bridge = bridgeForBus.get(bus);
       if (bridge && bridge !== d) {
         d.parent = bridge.address;
-        if (!d.sources.includes('inferred')) d.sources.push('inferred');
+        if (!d.sources.includes('inferred')) d.sources = d.sources.concat('inferred');
       }
     }
   }
@@ -125,7 +140,8 @@ function deriveTopology(
   // function 0 only). Function 0 with siblings must have had the bit, or they would not be
   // scanned. VFs are never multifunction (spec 1.3).
   for (const members of slotMembers.values()) {
-    const functions = members.filter((i) => devices[i]!.physfn === null);
+    let functions = 0;
+    for (const i of members) if (devices[i]!.physfn === null) functions++;
     for (const i of members) {
       const d = devices[i]!;
       if (d.physfn !== null) {
@@ -133,7 +149,7 @@ function deriveTopology(
         continue;
       }
       const fnNo = addresses[i]!.function;
-      if (fnNo > 0 || functions.length > 1) d.multifunction = true;
+      if (fnNo > 0 || functions > 1) d.multifunction = true;
       else if (d.multifunction === null && d.headerType !== null) d.multifunction = false;
     }
   }
