@@ -196,7 +196,13 @@ function joinSlots(slots: Slot[], devices: Map<string, PciFunction>): Slot[] {
   const portForBus = (domain: number, bus: number) =>
     list.find((d) => d.secondaryBus === bus && parsePciAddress(d.address)?.domain === domain) ?? null;
   const joined: Slot[] = [];
+  // The same record twice is one slot read from two inputs (a full dmidecode and its `-t 9`
+  // extract, pasted together): nothing tells two such records apart, so they are one slot.
+  const records = new Set<string>();
   for (const s of slots) {
+    const record = JSON.stringify(s);
+    if (records.has(record)) continue;
+    records.add(record);
     const slot: Slot = { ...s, devices: [...s.devices] };
     if (slot.rootPort === null && slot.busAddress) {
       const sysfsForm = /^([0-9a-f]{4,8}):([0-9a-f]{2})(?::([0-9a-f]{2}))?$/i.exec(slot.busAddress);

@@ -46,7 +46,7 @@ describe('real DMI slot tables', () => {
   it('Dell Latitude 7490: occupied ports give the card its own group, as the endpoints there have (Flags: IOMMU group)', async () => {
     const s = await realworld('asokolsky-dell-latitude-7490');
     // dmidecode.txt and its type 9 extract hold the same six slots; each is listed once.
-    expect(s.slots).toHaveLength(12);
+    expect(s.slots).toHaveLength(6);
     const a = analyzeSnapshot(s);
     expect(a.slots.map((x) => [x.name, x.rootPort])).toEqual([
       ['Slot1', '0000:00:1c.0'], ['Slot2', null], ['Slot3', '0000:00:1c.2'], ['Slot9', '0000:00:1d.0'], ['Slot10', null], ['Slot11', null],

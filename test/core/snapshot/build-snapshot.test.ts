@@ -133,6 +133,11 @@ describe('slots joined to their ports', () => {
     expect(s.slots[0]!.devices).toEqual([]);
   });
 
+  it('the same DMI record read twice (dmidecode and its -t 9 extract) is one slot; two slots alike but for their name stay two', () => {
+    const s = build({ functions: topology, slots: [dmiSlot('PCIEX16_1', '0000:0b:00.0'), dmiSlot('PCIEX16_1', '0000:0b:00.0'), dmiSlot('PCIEX16_2', '0000:0b:00.0')] });
+    expect(s.slots.map((x) => x.name)).toEqual(['PCIEX16_1', 'PCIEX16_2']);
+  });
+
   it('a sysfs slot and a DMI slot on the same port become one slot from both sources', () => {
     const sysfsSlot: Slot = { ...dmiSlot('3', '0000:0b:00'), source: 'sysfs', designation: null, type: null, width: null, inUse: null, devices: ['0000:0b:00.0', '0000:0b:00.1'] };
     const s = build({ functions: topology, slots: [sysfsSlot, dmiSlot('PCIEX16_1', '0000:0b:00.0')] });
