@@ -6,7 +6,7 @@
  */
 import type { DmesgEvent, PciFunction, Snapshot } from '../model/snapshot.ts';
 import { bootSetup, kernelParamRemedy } from './boot-params.ts';
-import { driverState } from './device-facts.ts';
+import { boundToVfio } from './device-facts.ts';
 import { listing, type DeviceIndex } from './device-index.ts';
 import { acsOverrideState } from './explain.ts';
 import { shortAddress } from './predictor/index.ts';
@@ -223,7 +223,7 @@ function vfioModules(ctx: Context): Check {
   const { s } = ctx;
   const title = 'VFIO modules available and loaded';
   const base = { id: 'vfio-modules', title };
-  const bound = s.devices.filter((d) => driverState(d).kind === 'vfio');
+  const bound = s.devices.filter(boundToVfio);
   const boundText = bound.length ? `${listing(bound.slice(0, 4).map((d) => shortAddress(d.address)))}${bound.length > 4 ? ` and ${bound.length - 4} more` : ''} bound to ${bound[0]!.driver}` : null;
   const remedy = '`sudo modprobe vfio-pci` loads it now. To load it at every boot: `echo vfio-pci | sudo tee /etc/modules-load.d/vfio-pci.conf`. To have it claim a device before the host driver does, add `softdep <host driver> pre: vfio-pci` to /etc/modprobe.d/vfio.conf and rebuild the initramfs (`sudo update-initramfs -u` on Debian/Ubuntu/Proxmox, `sudo dracut -f` on Fedora/RHEL/openSUSE, `sudo mkinitcpio -P` on Arch).';
   const modules = s.host.modules?.map(norm) ?? null;

@@ -49,10 +49,14 @@ export interface LinkInfo {
 }
 
 /** Drivers that hand a device to user space: vfio-pci and vendor variants (mlx5-vfio-pci, …). */
+export function boundToVfio(d: PciFunction): boolean {
+  return d.driver !== null && d.driver.includes('vfio');
+}
+
 export function driverState(d: PciFunction): DriverState {
   const name = d.driver;
   if (name !== null) {
-    if (name.includes('vfio')) return { name, kind: 'vfio' };
+    if (boundToVfio(d)) return { name, kind: 'vfio' };
     if (name === 'pci-stub') return { name, kind: 'stub' };
     return { name, kind: 'host' };
   }
@@ -135,10 +139,12 @@ export function resetInfo(d: PciFunction, index: DeviceIndex): ResetInfo {
   if (parent) {
     // The device's own subtree is reset with it; "also" means everything else on the bus.
     const scope = index.busResetScope(parent);
-    if (d.secondaryBus === null) affects = scope.filter((a) => a !== d.address);
+    // Most bridges have nothing below them to leave out.
+    const own = d.secondaryBus === null ? null : index.busResetScope(d);
+    if (!own || own.length === 0) affects = scope.filter((a) => a !== d.address);
     else {
-      const own = new Set(index.busResetScope(d));
-      affects = scope.filter((a) => a !== d.address && !own.has(a));
+      const ownSet = new Set(own);
+      affects = scope.filter((a) => a !== d.address && !ownSet.has(a));
     }
   }
   const methods = d.resetMethods;
@@ -208,11 +214,12 @@ export function linkInfo(d: PciFunction, index: DeviceIndex): LinkInfo {
   // A physical link runs from a Root or Downstream Port to the device below it; the bus between
   // a switch's Upstream Port and its Downstream Ports is internal. Each link is seen from both
   // ends: the port reports what it can do, the device below too; the link trains to the lower
-  // of the two, so only less than that is a downgrade. The walk goes up as ancestors() does (to
-  // the root bus, or until the parents loop) without building the list.
-  const seen: string[] = [self.address];
-  for (let below = self, above = index.parentOf(self); above && !seen.includes(above.address); below = above, above = index.parentOf(above)) {
-    seen.push(above.address);
+  // of the two, so only less than that is a downgrade. The links are those along ancestors():
+  // up to the root bus, or until the parents loop (walked without a lookup per step).
+  const path = index.ancestors(self);
+  for (let i = 0; i < path.length; i++) {
+    const below = i === 0 ? self : path[i - 1]!;
+    const above = path[i]!;
     const belowLink = below.link;
     const aboveLink = above.link;
     if (!belowLink && !aboveLink) continue;

@@ -55,8 +55,11 @@ interface Entry {
   fn: PciFunction;
   /** The bus the function sits on; undefined when its address does not parse. */
   busKey: string | undefined;
-  /** undefined until worked out. */
-  parent: PciFunction | null | undefined;
+  /**
+   * The entry of the bridge above, undefined until worked out. An entry rather than a function:
+   * walks up the tree then need no lookup per step.
+   */
+  parent: Entry | null | undefined;
   children: PciFunction[] | null;
   resetScope: string[] | null;
   /** nameOf the address, once worked out: reasons name the same devices over and over. */
@@ -64,9 +67,15 @@ interface Entry {
 }
 
 export class DeviceIndex {
-  readonly byAddress = new Map<string, PciFunction>();
+  /** One function per address, the first listed, in list order. */
+  readonly firstListings: readonly PciFunction[];
+  /**
+   * Each address to the entry of its first listing. Entries rather than functions, here and in
+   * bridgeBySecondary: one lookup then gives the parent, children and name without another.
+   */
+  private readonly byAddress = new Map<string, Entry>();
   private readonly byBus = new Map<string, PciFunction[]>();
-  private readonly bridgeBySecondary = new Map<string, PciFunction>();
+  private readonly bridgeBySecondary = new Map<string, Entry>();
   /** Every listed function, a repeated address included, to the entry of its address. */
   private readonly entries = new Map<PciFunction, Entry>();
   /** At least one function states its parent or a bridge its secondary bus: the tree is known. */
@@ -78,11 +87,11 @@ export class DeviceIndex {
     for (const d of devices) {
       const first = this.byAddress.get(d.address);
       if (first) {
-        this.entries.set(d, this.entries.get(first)!);
+        this.entries.set(d, first);
         continue;
       }
-      this.byAddress.set(d.address, d);
       const entry: Entry = { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined };
+      this.byAddress.set(d.address, entry);
       this.entries.set(d, entry);
       canonical.push(entry);
       const a = pciAddressOf(d.address);
@@ -95,28 +104,28 @@ export class DeviceIndex {
       if (d.secondaryBus !== null) {
         known = true;
         const sec = busKey(a.domain, d.secondaryBus);
-        if (!this.bridgeBySecondary.has(sec)) this.bridgeBySecondary.set(sec, d);
+        if (!this.bridgeBySecondary.has(sec)) this.bridgeBySecondary.set(sec, entry);
       }
       if (d.parent !== null) known = true;
     }
     this.topologyKnown = known;
+    this.firstListings = canonical.map((entry) => entry.fn);
     for (const entry of canonical) {
-      const p = this.parentOfEntry(entry);
-      if (!p) continue;
-      const parent = this.entries.get(p)!;
+      const parent = this.parentOfEntry(entry);
+      if (!parent) continue;
       if (parent.children) parent.children.push(entry.fn);
       else parent.children = [entry.fn];
     }
   }
 
   get(address: string): PciFunction | undefined {
-    return this.byAddress.get(address);
+    return this.byAddress.get(address)?.fn;
   }
 
   /** nameOf for an address (an address not in the index names itself). */
   name(address: string): string {
-    const d = this.byAddress.get(address);
-    return d ? this.nameOfEntry(this.entries.get(d)!) : nameOf(undefined, address);
+    const entry = this.byAddress.get(address);
+    return entry ? this.nameOfEntry(entry) : nameOf(undefined, address);
   }
 
   /** name() of a listed function's address, found by the function object (no address lookup). */
@@ -131,10 +140,7 @@ export class DeviceIndex {
 
   /** The entry of a function's address: functions outside the index are looked up by address. */
   private entryOf(d: PciFunction): Entry | undefined {
-    const entry = this.entries.get(d);
-    if (entry) return entry;
-    const first = this.byAddress.get(d.address);
-    return first ? this.entries.get(first) : undefined;
+    return this.entries.get(d) ?? this.byAddress.get(d.address);
   }
 
   /**
@@ -143,31 +149,40 @@ export class DeviceIndex {
    * A function listed twice gets the answer of the first listing of its address.
    */
   parentOf(d: PciFunction): PciFunction | null {
-    // A function of another list is judged by its own fields, as if on a bus of its own.
-    return this.parentOfEntry(this.entryOf(d) ?? { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined });
+    return this.parentOfEntry(this.entryOrDetached(d))?.fn ?? null;
   }
 
-  private parentOfEntry(entry: Entry): PciFunction | null {
+  /** A function of another list is judged by its own fields, as if on a bus of its own. */
+  private entryOrDetached(d: PciFunction): Entry {
+    return this.entryOf(d) ?? { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined };
+  }
+
+  private parentOfEntry(entry: Entry): Entry | null {
     if (entry.parent !== undefined) return entry.parent;
     // Settled before recursing, so that a PF chain that loops ends.
     entry.parent = null;
     const d = entry.fn;
-    let parent: PciFunction | null = null;
+    let parent: Entry | null = null;
     const bySecondary = entry.busKey !== undefined ? this.bridgeBySecondary.get(entry.busKey) : undefined;
-    if (bySecondary && bySecondary !== d) parent = bySecondary;
+    if (bySecondary && bySecondary.fn !== d) parent = bySecondary;
     else if (d.parent !== null) parent = this.byAddress.get(d.parent) ?? null;
     else if (d.physfn !== null) {
       const pf = this.byAddress.get(d.physfn);
-      parent = pf && pf !== d ? this.parentOfEntry(this.entries.get(pf)!) : null;
+      parent = pf && pf.fn !== d ? this.parentOfEntry(pf) : null;
     }
     entry.parent = parent;
     return parent;
   }
 
-  /** Bridges from the function's parent up to the root bus, nearest first. */
+  /**
+   * Bridges from the function's parent up to the root bus, nearest first; the walk ends early
+   * where the parents loop back (to the function's address or to a bridge already listed).
+   */
   ancestors(d: PciFunction): PciFunction[] {
     const out: PciFunction[] = [];
-    for (let p = this.parentOf(d); p && p.address !== d.address && !out.includes(p); p = this.parentOf(p)) out.push(p);
+    for (let p = this.parentOfEntry(this.entryOrDetached(d)); p && p.fn.address !== d.address && !out.includes(p.fn); p = this.parentOfEntry(p)) {
+      out.push(p.fn);
+    }
     return out;
   }
 
@@ -175,34 +190,25 @@ export class DeviceIndex {
     return this.entryOf(bridge)?.children ?? NO_CHILDREN;
   }
 
-  /** Everything below a bridge, depth first. */
-  subtree(bridge: PciFunction): PciFunction[] {
-    const out: PciFunction[] = [];
-    const seen = new Set<string>([bridge.address]);
-    const stack: PciFunction[] = [];
-    const pushChildren = (d: PciFunction) => {
-      const children = this.childrenOf(d);
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
-    };
-    pushChildren(bridge);
-    while (stack.length > 0) {
-      const d = stack.pop()!;
-      if (seen.has(d.address)) continue;
-      seen.add(d.address);
-      out.push(d);
-      pushChildren(d);
-    }
-    return out;
-  }
-
   /**
    * Everything a secondary bus reset by `bridge` resets: the functions on its secondary bus and
-   * everything below them (cached per bridge: every function on that bus asks).
+   * everything below them, depth first (cached per bridge: every function on that bus asks).
+   * Children lists hold first listings only, each in the list of its one parent, so the walk can
+   * meet a function twice only by looping back to the bridge's own address: that is the one stop
+   * needed (no set of seen addresses).
    */
   busResetScope(bridge: PciFunction): readonly string[] {
     const entry = this.entryOf(bridge);
     if (entry?.resetScope) return entry.resetScope;
-    const scope = this.subtree(bridge).map((d) => d.address);
+    const scope: string[] = [];
+    const stack = this.childrenOf(bridge).slice().reverse();
+    while (stack.length > 0) {
+      const d = stack.pop()!;
+      if (d.address === bridge.address) continue;
+      scope.push(d.address);
+      const children = this.childrenOf(d);
+      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    }
     if (entry) entry.resetScope = scope;
     return scope;
   }

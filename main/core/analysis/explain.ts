@@ -141,11 +141,23 @@ function overrideSuspects(groups: readonly AnalysisGroup[], index: DeviceIndex):
   return suspects;
 }
 
+/** What isolates a group unusually, by the predictor's reasons (null: nothing unusual). */
+function isolationOf(reasons: readonly GroupReason[]): 'isolated-by-override' | 'isolated-by-quirk' | null {
+  return reasons.some((r) => r.kind === 'acs-override') ? 'isolated-by-override'
+    : reasons.some((r) => r.kind === 'quirk' && r.effect === 'isolating') ? 'isolated-by-quirk' : null;
+}
+
 export function explainGroups(
   snapshot: Snapshot, groups: readonly AnalysisGroup[], prediction: PredictionResult, index: DeviceIndex,
 ): GroupExplanation[] {
   const predictedByKey = new Map<string, PredictedGroup>();
   for (const p of prediction.predicted) predictedByKey.set(groupKey(p.devices), p);
+  // The keys whose prediction isolates unusually (usually none): a group of one device needs no
+  // explanation otherwise, so most groups are passed over with this small set alone.
+  const unusualKeys = new Set<string>();
+  predictedByKey.forEach((p, key) => {
+    if (isolationOf(p.reasons) !== null) unusualKeys.add(key);
+  });
   // Only groups the prediction does not reproduce need it: usually none.
   let predictedOfMemo: Map<string, PredictedGroup> | null = null;
   const predictedOf = () => {
@@ -161,12 +173,12 @@ export function explainGroups(
 
   const out: GroupExplanation[] = [];
   for (const g of groups) {
-    const match = predictedByKey.get(groupKey(g.devices));
-    const reasons = match?.reasons ?? [];
-    const isolatedBy = reasons.find((r) => r.kind === 'acs-override') ? 'isolated-by-override'
-      : reasons.find((r) => r.kind === 'quirk' && r.effect === 'isolating') ? 'isolated-by-quirk' : null;
     const suspect = suspects.get(g.id);
-    if (g.devices.length < 2 && !isolatedBy && !suspect) continue;
+    const key = groupKey(g.devices);
+    if (g.devices.length < 2 && !suspect && !unusualKeys.has(key)) continue;
+    const match = predictedByKey.get(key);
+    const reasons = match?.reasons ?? [];
+    const isolatedBy = isolationOf(reasons);
 
     const text: string[] = [];
     let shown: GroupReason[] = reasons;

@@ -7,6 +7,7 @@
  * assigned to a VM, but resetting or rebinding it would cut the host off from that device.
  */
 import type { HostUsage, Snapshot } from '../model/snapshot.ts';
+import { boundToVfio } from './device-facts.ts';
 import { isPciBridge, listing, type DeviceIndex } from './device-index.ts';
 import { shortAddress } from './predictor/index.ts';
 
@@ -106,7 +107,7 @@ function readableHostUsage(snapshot: Snapshot): HostUsage | null {
 export function hostCriticalFacts(snapshot: Snapshot, index: DeviceIndex): HostCriticalFacts {
   const reasons = new Map<string, CriticalReason[]>();
   const cautions = new Map<string, string[]>();
-  for (const d of index.byAddress.values()) {
+  for (const d of index.firstListings) {
     const byClass = d.classCode === null ? undefined : CRITICAL_CLASSES[d.classCode];
     if (byClass) add(reasons, d.address, { ...byClass });
   }
@@ -114,9 +115,9 @@ export function hostCriticalFacts(snapshot: Snapshot, index: DeviceIndex): HostC
   if (snapshot.hostUsage) usageReasons(snapshot.hostUsage, index, reasons, cautions);
   const usage = readableHostUsage(snapshot);
 
-  for (const d of index.byAddress.values()) {
+  for (const d of index.firstListings) {
     if (d.bootVga !== true || reasons.get(d.address)?.some((r) => r.kind === 'console-gpu')) continue;
-    if (d.driver !== null && d.driver.includes('vfio')) {
+    if (boundToVfio(d)) {
       add(cautions, d.address, `the firmware's boot VGA device, now bound to ${d.driver}: the host no longer uses it`);
     } else if (!usage && d.driver !== null) {
       add(cautions, d.address, `the firmware's boot VGA device, driven by ${d.driver}: the host console probably runs on it, but what the host uses was not collected or not readable; if it does, move the console off it before passing it through (\`video=efifb:off\`, another GPU, or a serial console)`);

@@ -88,7 +88,8 @@ interface GroupFacts {
   group: AnalysisGroup;
   /** The label as a reason starts with it ("Predicted group 11"). */
   opening: string;
-  endpoints: string[];
+  /** The group's own device list when it holds no bridge (most groups): read, never changed. */
+  endpoints: readonly string[];
   bridges: readonly string[];
   critical: readonly string[];
   /**
@@ -105,6 +106,9 @@ interface GroupFacts {
 
 const NO_ADDRESSES: readonly string[] = [];
 
+/** The function of a listed address is a PCI bridge (an address the index lacks is none). */
+const isBridgeFn = (d: PciFunction | undefined): boolean => d !== undefined && isPciBridge(d);
+
 /**
  * `members` gets each listed device's function, so that devices find their group by object
  * (cheaper than by address string); addresses the index lacks have no function to key by.
@@ -112,25 +116,22 @@ const NO_ADDRESSES: readonly string[] = [];
 function groupFacts(
   group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts, members: Map<PciFunction, GroupFacts>,
 ): GroupFacts {
-  const listed: (PciFunction | undefined)[] = [];
-  const endpoints: string[] = [];
-  const endpointFns: (PciFunction | undefined)[] = [];
+  // Each listed address's function, by position: looked up once for all the questions below.
+  const listed = group.devices.map((a) => index.get(a));
   // Most groups hold neither: their lists stay the shared empty one.
   let bridges: string[] | null = null;
   let crit: string[] | null = null;
-  for (const a of group.devices) {
-    const d = index.get(a);
-    listed.push(d);
+  for (let i = 0; i < listed.length; i++) {
+    const a = group.devices[i]!;
     if (critical.reasons.has(a)) (crit ??= []).push(a);
-    if (d !== undefined && isPciBridge(d)) (bridges ??= []).push(a);
-    else {
-      endpoints.push(a);
-      endpointFns.push(d);
-    }
+    if (isBridgeFn(listed[i])) (bridges ??= []).push(a);
   }
+  // Without bridges every listed device is an endpoint: no copies of the lists.
+  const endpoints = bridges ? group.devices.filter((_, i) => !isBridgeFn(listed[i])) : group.devices;
   let endpointUnits: string[] | null = null;
   let unitCount = endpoints.length;
   if (endpoints.length > 1) {
+    const endpointFns = bridges ? listed.filter((d) => !isBridgeFn(d)) : listed;
     endpointUnits = endpoints.map((a, i) => unitOf(endpointFns[i], a));
     unitCount = new Set(endpointUnits).size;
   }
@@ -143,7 +144,7 @@ function groupFacts(
   } else verdict = unitCount > 1 ? 'whole-group' : 'ready';
   const facts: GroupFacts = {
     group, opening: capitalize(group.label), endpoints, bridges: bridges ?? NO_ADDRESSES, critical: crit ?? NO_ADDRESSES,
-    endpointUnits, unitCount, verdict, bridgeLine: bridges ? bridgeSentence(index, bridges, '') : null,
+    endpointUnits, unitCount, verdict, bridgeLine: bridges ? bridgeSentence(index, bridges) : null,
   };
   for (const d of listed) if (d !== undefined) members.set(d, facts);
   return facts;
@@ -155,12 +156,12 @@ function names(index: DeviceIndex, addresses: readonly string[], max = 6): strin
   return `${listing(shown)}${addresses.length > max ? ` and ${addresses.length - max} more` : ''}`;
 }
 
-function bridgeSentence(index: DeviceIndex, bridges: readonly string[], exclude: string): string | null {
-  const others = bridges.filter((b) => b !== exclude);
-  if (others.length === 0) return null;
-  const shown = `${listing(others.slice(0, 6).map(shortAddress))}${others.length > 6 ? ` and ${others.length - 6} more` : ''}`;
-  const which = others.length === 1 ? `The PCI bridge ${names(index, others)} is` : `The PCI bridges ${shown} are`;
-  return `${which} in the group too but not assigned: ${others.length === 1 ? 'it stays' : 'they stay'} on the host (pcieport or no driver).`;
+/** The sentence on the bridges of a group (`bridges`: those to name); null without any. */
+function bridgeSentence(index: DeviceIndex, bridges: readonly string[]): string | null {
+  if (bridges.length === 0) return null;
+  if (bridges.length === 1) return `The PCI bridge ${names(index, bridges)} is in the group too but not assigned: it stays on the host (pcieport or no driver).`;
+  const shown = `${listing(bridges.slice(0, 6).map(shortAddress))}${bridges.length > 6 ? ` and ${bridges.length - 6} more` : ''}`;
+  return `The PCI bridges ${shown} are in the group too but not assigned: they stay on the host (pcieport or no driver).`;
 }
 
 /** A device on a root bus is built into the CPU or chipset: no slot change moves it. */
@@ -168,90 +169,87 @@ function integrated(d: PciFunction | undefined, index: DeviceIndex): boolean {
   return d !== undefined && index.topologyKnown && index.parentOf(d) === null && d.physfn === null;
 }
 
-/** `own`: the device's host-critical reasons; `bridge`: it is a PCI bridge. */
+/**
+ * `own`: the device's host-critical reasons; `bridge`: it is a PCI bridge. The reasons are built
+ * as array literals where their number is known: an array grown by push keeps room for 16 more
+ * entries, and these arrays live as long as the analysis (thousands of them).
+ */
 function deviceReasons(
   d: PciFunction | undefined, address: string, g: GroupFacts | null, index: DeviceIndex, critical: HostCriticalFacts,
   own: readonly CriticalReason[], bridge: boolean,
 ): { verdict: Verdict; reasons: string[]; assignWith: string[] } {
-  const reasons: string[] = [];
-  for (const r of own) reasons.push(`The host needs it: ${r.text}.`);
-  if (!g) {
-    if (own.length > 0) return { verdict: 'host-critical', reasons, assignWith: [] };
-    reasons.push('It is in no IOMMU group: no IOMMU translates its DMA, so VFIO cannot assign it.');
-    return { verdict: 'blocked', reasons, assignWith: [] };
-  }
-  const label = g.group.label;
-  const opening = g.opening;
   if (own.length > 0) {
-    const others = g.critical.filter((a) => a !== address);
+    const reasons = own.map((r) => `The host needs it: ${r.text}.`);
+    const others = g ? g.critical.filter((a) => a !== address) : NO_ADDRESSES;
     if (others.length > 0) {
       const shown = others.slice(0, 8).map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
-      reasons.push(`${opening} also holds host-critical ${listing(shown)}${others.length > 8 ? ` and ${others.length - 8} more` : ''}.`);
+      reasons.push(`${g!.opening} also holds host-critical ${listing(shown)}${others.length > 8 ? ` and ${others.length - 8} more` : ''}.`);
     }
     return { verdict: 'host-critical', reasons, assignWith: [] };
   }
+  if (!g) return { verdict: 'blocked', reasons: ['It is in no IOMMU group: no IOMMU translates its DMA, so VFIO cannot assign it.'], assignWith: [] };
+  const label = g.group.label;
+  const opening = g.opening;
   if (g.critical.length > 0) {
     const crit = g.critical.map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
-    reasons.push(`${opening} also holds ${listing(crit)}, which the host needs: VFIO assigns whole groups only, so this device cannot be passed through while they share it.`);
-    reasons.push(integrated(d, index)
+    const shared = `${opening} also holds ${listing(crit)}, which the host needs: VFIO assigns whole groups only, so this device cannot be passed through while they share it.`;
+    const remedy = integrated(d, index)
       ? 'It is built into the CPU or chipset, so no slot change helps; pcie_acs_override would only hide the sharing, not make it safe.'
-      : 'A slot whose port isolates (ACS) would give it a group of its own; pcie_acs_override would only hide the sharing, not make it safe.');
-    return { verdict: 'blocked', reasons, assignWith: [] };
+      : 'A slot whose port isolates (ACS) would give it a group of its own; pcie_acs_override would only hide the sharing, not make it safe.';
+    return { verdict: 'blocked', reasons: [shared, remedy], assignWith: [] };
   }
   if (bridge) {
-    if (g.endpoints.length > 0) {
-      reasons.push(`A PCI bridge is not assigned to a VM: it stays on the host while the devices of ${label} go to the VM.`);
-      reasons.push(`${opening} holds ${names(index, g.endpoints)}.`);
-    } else {
-      reasons.push(`A PCI bridge is not assigned to a VM, and ${label} holds nothing else to assign: it stays on the host.`);
-    }
+    const reasons = g.endpoints.length > 0
+      ? [`A PCI bridge is not assigned to a VM: it stays on the host while the devices of ${label} go to the VM.`, `${opening} holds ${names(index, g.endpoints)}.`]
+      : [`A PCI bridge is not assigned to a VM, and ${label} holds nothing else to assign: it stays on the host.`];
     return { verdict: g.verdict, reasons, assignWith: [] };
   }
   // No critical device is in the group here: every other endpoint goes along.
-  const assignWith: string[] = [];
-  const sameDevice: string[] = [];
-  const otherDevices: string[] = [];
-  // A group of one endpoint has no units: that endpoint is this device, or (this address listed
-  // twice, as a bridge first) another device, which then goes along as a separate one.
-  const units = g.endpointUnits;
-  const at = units === null ? -1 : g.endpoints.indexOf(address);
-  const mine = at < 0 ? undefined : units![at];
-  for (let i = 0; i < g.endpoints.length; i++) {
-    const a = g.endpoints[i]!;
-    if (a === address) continue;
-    assignWith.push(a);
-    (units !== null && units[i] === mine ? sameDevice : otherDevices).push(a);
-  }
-  if (otherDevices.length > 0) {
-    reasons.push(`${opening} also holds ${names(index, otherDevices)}: it can only be assigned together with ${otherDevices.length === 1 ? 'it' : 'them'}${sameDevice.length > 0 ? ` (and its other functions ${names(index, sameDevice)})` : ''}, to the same VM, every endpoint bound to vfio-pci.`);
-  } else if (sameDevice.length > 0) {
-    // Group members come in enumeration order already.
-    const fns = g.endpoints.filter((a) => a === address || sameDevice.includes(a)).map(shortAddress);
-    reasons.push(`${opening} holds only functions of this device (${listing(fns)}): assign them together to the same VM.`);
+  const assignWith = g.endpoints.filter((a) => a !== address);
+  let verdict: Verdict = 'ready';
+  let sharing: string;
+  if (assignWith.length === 0) {
+    sharing = `Alone in ${label}: it can be assigned to a VM by itself.`;
   } else {
-    reasons.push(`Alone in ${label}: it can be assigned to a VM by itself.`);
+    const sameDevice: string[] = [];
+    const otherDevices: string[] = [];
+    // A group of one endpoint has no units: that endpoint is another device (this address listed
+    // twice, as a bridge first), which goes along as a separate one.
+    const units = g.endpointUnits;
+    const at = units === null ? -1 : g.endpoints.indexOf(address);
+    const mine = at < 0 ? undefined : units![at];
+    for (let i = 0; i < g.endpoints.length; i++) {
+      const a = g.endpoints[i]!;
+      if (a !== address) (units !== null && units[i] === mine ? sameDevice : otherDevices).push(a);
+    }
+    if (otherDevices.length > 0) {
+      verdict = 'whole-group';
+      sharing = `${opening} also holds ${names(index, otherDevices)}: it can only be assigned together with ${otherDevices.length === 1 ? 'it' : 'them'}${sameDevice.length > 0 ? ` (and its other functions ${names(index, sameDevice)})` : ''}, to the same VM, every endpoint bound to vfio-pci.`;
+    } else {
+      // Group members come in enumeration order already.
+      const fns = g.endpoints.filter((a) => a === address || sameDevice.includes(a)).map(shortAddress);
+      sharing = `${opening} holds only functions of this device (${listing(fns)}): assign them together to the same VM.`;
+    }
   }
   // An endpoint is no bridge (unless its address is listed twice): the group's sentence fits.
-  const bridgeLine = g.bridges.includes(address) ? bridgeSentence(index, g.bridges, address) : g.bridgeLine;
-  if (bridgeLine) reasons.push(bridgeLine);
-  return { verdict: otherDevices.length > 0 ? 'whole-group' : 'ready', reasons, assignWith };
+  const bridgeLine = g.bridges.includes(address) ? bridgeSentence(index, g.bridges.filter((b) => b !== address)) : g.bridgeLine;
+  return { verdict, reasons: bridgeLine ? [sharing, bridgeLine] : [sharing], assignWith };
 }
 
+/** Like deviceReasons, built as array literals: one or two reasons. */
 function groupReasons(g: GroupFacts, index: DeviceIndex, critical: HostCriticalFacts): string[] {
   const opening = g.opening;
-  const reasons: string[] = [];
   if (g.critical.length > 0) {
     const crit = g.critical.map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
-    reasons.push(g.verdict === 'host-critical'
+    return [g.verdict === 'host-critical'
       ? `${opening} holds only devices the host needs: ${listing(crit)}.`
-      : `${opening} holds ${listing(crit)}, which the host needs, so none of its other devices can be passed through.`);
-    return reasons;
+      : `${opening} holds ${listing(crit)}, which the host needs, so none of its other devices can be passed through.`];
   }
-  if (g.endpoints.length === 0) reasons.push(`${opening} holds only PCI bridges (${names(index, g.bridges)}); nothing in it is assigned to a VM.`);
-  else if (g.verdict === 'whole-group') reasons.push(`${opening} holds ${g.unitCount} separate devices (${names(index, g.endpoints)}): they can only go to one VM together.`);
-  else reasons.push(g.endpoints.length === 1 ? `${opening} holds one device to assign: ${names(index, g.endpoints)}.` : `${opening} holds the functions of one device: ${names(index, g.endpoints)}.`);
-  if (g.bridgeLine && g.endpoints.length > 0) reasons.push(g.bridgeLine);
-  return reasons;
+  if (g.endpoints.length === 0) return [`${opening} holds only PCI bridges (${names(index, g.bridges)}); nothing in it is assigned to a VM.`];
+  const holds = g.verdict === 'whole-group' ? `${opening} holds ${g.unitCount} separate devices (${names(index, g.endpoints)}): they can only go to one VM together.`
+    : g.endpoints.length === 1 ? `${opening} holds one device to assign: ${names(index, g.endpoints)}.`
+    : `${opening} holds the functions of one device: ${names(index, g.endpoints)}.`;
+  return g.bridgeLine ? [holds, g.bridgeLine] : [holds];
 }
 
 /** Ownership problems VFIO would refuse: a VM takes part of a group, or two VMs share one. */
