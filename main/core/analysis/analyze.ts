@@ -60,7 +60,7 @@ export function analyzeSnapshot(snapshot: Snapshot): Analysis {
   const verdicts = passthroughVerdicts(snapshot, index, groups, critical, groupNote);
   notes.push(...unknownHostdevs(snapshot, index));
 
-  const report = predictReport(snapshot, prediction);
+  const report = predictReport(snapshot, prediction, kernel);
   if (report.equal === false) {
     const off = (report.comparison ?? []).filter((d) => d.kind !== 'equal');
     const where = [...new Set(off.flatMap((d) => [...d.predicted, ...d.actual]))];

@@ -47,9 +47,9 @@ const busKey = (domain: number, bus: number) => `${domain}:${bus}`;
 const NO_CHILDREN: readonly PciFunction[] = [];
 
 /**
- * What the index knows of one function (the first listed for its address). Looked up by the
- * function object itself: identity lookups are much cheaper than hashing addresses, and the
- * analysis asks about every function several times.
+ * What the index knows of one address (its first listing). A function is looked up by its own
+ * address string: the map's key is that very string for the first listing, and a string caches
+ * its hash, so the lookup is as cheap as one by object, without a second map of every function.
  */
 interface Entry {
   fn: PciFunction;
@@ -76,8 +76,6 @@ export class DeviceIndex {
   private readonly byAddress = new Map<string, Entry>();
   private readonly byBus = new Map<string, PciFunction[]>();
   private readonly bridgeBySecondary = new Map<string, Entry>();
-  /** Every listed function, a repeated address included, to the entry of its address. */
-  private readonly entries = new Map<PciFunction, Entry>();
   /** At least one function states its parent or a bridge its secondary bus: the tree is known. */
   readonly topologyKnown: boolean;
 
@@ -85,14 +83,9 @@ export class DeviceIndex {
     let known = false;
     const canonical: Entry[] = [];
     for (const d of devices) {
-      const first = this.byAddress.get(d.address);
-      if (first) {
-        this.entries.set(d, first);
-        continue;
-      }
+      if (this.byAddress.has(d.address)) continue;
       const entry: Entry = { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined };
       this.byAddress.set(d.address, entry);
-      this.entries.set(d, entry);
       canonical.push(entry);
       const a = pciAddressOf(d.address);
       if (!a) continue;
@@ -128,19 +121,13 @@ export class DeviceIndex {
     return entry ? this.nameOfEntry(entry) : nameOf(undefined, address);
   }
 
-  /** name() of a listed function's address, found by the function object (no address lookup). */
-  nameOfListed(d: PciFunction): string {
-    const entry = this.entryOf(d);
-    return entry ? this.nameOfEntry(entry) : nameOf(undefined, d.address);
-  }
-
   private nameOfEntry(entry: Entry): string {
     return (entry.name ??= nameOf(entry.fn, entry.fn.address));
   }
 
-  /** The entry of a function's address: functions outside the index are looked up by address. */
+  /** The entry of a function's address: a repeated listing gets its first listing's. */
   private entryOf(d: PciFunction): Entry | undefined {
-    return this.entries.get(d) ?? this.byAddress.get(d.address);
+    return this.byAddress.get(d.address);
   }
 
   /**

@@ -10,7 +10,7 @@ import type { PcieType, Snapshot } from '../model/snapshot.ts';
 import { isPciBridge, labelOf, listing, type DeviceIndex } from './device-index.ts';
 import { shortAddress, type GroupReason, type PredictedGroup, type PredictionResult } from './predictor/index.ts';
 import { reasonClause, typeLabel } from './predictor/reasons.ts';
-import { groupKey } from './predict-report.ts';
+import { matchingPredicted } from './predict-report.ts';
 import type { AnalysisGroup } from './verdicts.ts';
 
 export type ExplanationKind = 'shared' | 'isolated-by-quirk' | 'isolated-by-override' | 'possibly-override';
@@ -150,14 +150,9 @@ function isolationOf(reasons: readonly GroupReason[]): 'isolated-by-override' | 
 export function explainGroups(
   snapshot: Snapshot, groups: readonly AnalysisGroup[], prediction: PredictionResult, index: DeviceIndex,
 ): GroupExplanation[] {
-  const predictedByKey = new Map<string, PredictedGroup>();
-  for (const p of prediction.predicted) predictedByKey.set(groupKey(p.devices), p);
-  // The keys whose prediction isolates unusually (usually none): a group of one device needs no
-  // explanation otherwise, so most groups are passed over with this small set alone.
-  const unusualKeys = new Set<string>();
-  predictedByKey.forEach((p, key) => {
-    if (isolationOf(p.reasons) !== null) unusualKeys.add(key);
-  });
+  // Each group's predicted twin, if any; a group of one device needs no explanation unless its
+  // prediction isolates it unusually (usually none does), so most groups are passed over.
+  const matches = matchingPredicted(groups.map((g) => g.devices), prediction.predicted.map((p) => p.devices));
   // Only groups the prediction does not reproduce need it: usually none.
   let predictedOfMemo: Map<string, PredictedGroup> | null = null;
   const predictedOf = () => {
@@ -172,13 +167,13 @@ export function explainGroups(
     ? overrideSuspects(groups, index) : new Map<number, string[]>();
 
   const out: GroupExplanation[] = [];
-  for (const g of groups) {
+  groups.forEach((g, i) => {
     const suspect = suspects.get(g.id);
-    const key = groupKey(g.devices);
-    if (g.devices.length < 2 && !suspect && !unusualKeys.has(key)) continue;
-    const match = predictedByKey.get(key);
+    const at = matches[i]!;
+    const match = at < 0 ? undefined : prediction.predicted[at];
     const reasons = match?.reasons ?? [];
     const isolatedBy = isolationOf(reasons);
+    if (g.devices.length < 2 && !suspect && isolatedBy === null) return;
 
     const text: string[] = [];
     let shown: GroupReason[] = reasons;
@@ -203,6 +198,6 @@ export function explainGroups(
       kind: isolatedBy ?? (suspect && g.devices.length < 2 ? 'possibly-override' : 'shared'),
       reasons: shown, text, uncertain, matchesPrediction: match ? true : g.predicted ? null : false,
     });
-  }
+  });
   return out;
 }

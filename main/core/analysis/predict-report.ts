@@ -35,23 +35,38 @@ export function groupKey(devices: readonly string[]): string {
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
- * Every actual group is a predicted one, and there are as many: the groups' keys compared as sets.
- * The kernel lists a group's members in address order and the prediction in enumeration order,
- * which nearly always agree: a group found by its first member with the very same list needs no
- * key. Only when that fails for some group are the keys compared.
+ * For each group, the position of the predicted group with the same members, -1 for none.
+ * Predicted groups are disjoint (the predictor assigns each function once), so at most one has
+ * them. The kernel lists a group's members in address order and the prediction in enumeration
+ * order, which nearly always agree: the predicted group starting with the same member and listing
+ * the very same members needs no key. Only when that fails are the groups' keys compared
+ * (usually never), which keeps a 10,000-function host fast.
  */
+export function matchingPredicted(groups: readonly (readonly string[])[], predicted: readonly (readonly string[])[]): number[] {
+  const byFirstMember = new Map<string, number>();
+  predicted.forEach((p, i) => {
+    if (p.length > 0) byFirstMember.set(p[0]!, i);
+  });
+  let byKey: Map<string, number> | null = null;
+  return groups.map((g) => {
+    const first = g.length > 0 ? byFirstMember.get(g[0]!) : undefined;
+    if (first !== undefined && sameList(predicted[first]!, g)) return first;
+    if (!byKey) {
+      byKey = new Map();
+      predicted.forEach((p, i) => byKey!.set(groupKey(p), i));
+    }
+    return byKey.get(groupKey(g)) ?? -1;
+  });
+}
+
+/** Every actual group is a predicted one, and there are as many. */
 function samePartition(predicted: readonly string[][], actual: readonly string[][]): boolean {
-  if (predicted.length !== actual.length) return false;
-  const byFirstMember = new Map<string, readonly string[]>();
-  for (const g of predicted) if (g.length > 0) byFirstMember.set(g[0]!, g);
-  if (actual.every((g) => g.length > 0 && sameList(byFirstMember.get(g[0]!) ?? [], g))) return true;
-  const predictedKeys = new Set(predicted.map(groupKey));
-  return actual.every((g) => predictedKeys.has(groupKey(g)));
+  return predicted.length === actual.length && matchingPredicted(actual, predicted).every((i) => i >= 0);
 }
 
 /**
  * compareGroups orders every group by PCI address; when the partitions are the same (the usual
- * case) a plain set comparison answers first, which keeps a 10,000-function host fast.
+ * case) matching the groups answers first.
  */
 function comparison(predicted: string[][], actual: string[][]): { equal: boolean; diffs: GroupDiff[] } {
   if (samePartition(predicted, actual)) {
@@ -60,8 +75,11 @@ function comparison(predicted: string[][], actual: string[][]): { equal: boolean
   return compareGroups(predicted, actual);
 }
 
-export function predictReport(snapshot: Snapshot, prediction: PredictionResult = predictGroups(snapshot)): PredictJson {
-  const actualGroups = kernelGroups(snapshot);
+/** `actualGroups`: kernelGroups(snapshot), when the caller has them already (read, never changed). */
+export function predictReport(
+  snapshot: Snapshot, prediction: PredictionResult = predictGroups(snapshot),
+  actualGroups: readonly { id: number; devices: string[] }[] = kernelGroups(snapshot),
+): PredictJson {
   const actual = actualGroups.length > 0 ? actualGroups.map((g) => ({ id: g.id, devices: g.devices, reason: null })) : null;
   const cmp = actual ? comparison(prediction.predicted.map((g) => g.devices), actual.map((g) => g.devices)) : null;
   return {

@@ -110,11 +110,12 @@ const NO_ADDRESSES: readonly string[] = [];
 const isBridgeFn = (d: PciFunction | undefined): boolean => d !== undefined && isPciBridge(d);
 
 /**
- * `members` gets each listed device's function, so that devices find their group by object
- * (cheaper than by address string); addresses the index lacks have no function to key by.
+ * `members` gets each listed address the index has (a later group listing it again wins); every
+ * function of that address, a repeated listing too, finds its group there. An address the index
+ * lacks is no device's: it is left out.
  */
 function groupFacts(
-  group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts, members: Map<PciFunction, GroupFacts>,
+  group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts, members: Map<string, GroupFacts>,
 ): GroupFacts {
   // Each listed address's function, by position: looked up once for all the questions below.
   const listed = group.devices.map((a) => index.get(a));
@@ -146,7 +147,7 @@ function groupFacts(
     group, opening: capitalize(group.label), endpoints, bridges: bridges ?? NO_ADDRESSES, critical: crit ?? NO_ADDRESSES,
     endpointUnits, unitCount, verdict, bridgeLine: bridges ? bridgeSentence(index, bridges) : null,
   };
-  for (const d of listed) if (d !== undefined) members.set(d, facts);
+  for (let i = 0; i < listed.length; i++) if (listed[i] !== undefined) members.set(group.devices[i]!, facts);
   return facts;
 }
 
@@ -286,27 +287,18 @@ function numaLine(node: number): string {
 }
 
 /**
- * A device not found by object: a function listed twice is in the group of its address's first
- * listing, if any (else, like any other, in no group).
- */
-function groupOfFirstListing(d: PciFunction, index: DeviceIndex, factsByDevice: Map<PciFunction, GroupFacts>): GroupFacts | null {
-  const first = index.get(d.address);
-  return (first && factsByDevice.get(first)) ?? null;
-}
-
-/**
  * Verdicts for every device and group. `groupNote` is added to the reasons of every grouped
  * device (the groups are predicted, not the kernel's: say why and what that means).
  */
 export function passthroughVerdicts(
   snapshot: Snapshot, index: DeviceIndex, groups: readonly AnalysisGroup[], critical: HostCriticalFacts, groupNote: string | null,
 ): VerdictResult {
-  const factsByDevice = new Map<PciFunction, GroupFacts>();
+  const factsByAddress = new Map<string, GroupFacts>();
   const groupVerdicts: GroupVerdict[] = [];
   const owners = ownersByDevice(snapshot);
   const ownership = new Map<string, string>();
   for (const group of groups) {
-    const g = groupFacts(group, index, critical, factsByDevice);
+    const g = groupFacts(group, index, critical, factsByAddress);
     groupVerdicts.push({
       id: group.id, label: group.label, predicted: group.predicted, type: group.type, devices: [...group.devices],
       verdict: g.verdict, reasons: groupReasons(g, index, critical),
@@ -314,8 +306,11 @@ export function passthroughVerdicts(
     if (owners) for (const [a, text] of ownershipNotes(g, owners, index)) ownership.set(a, text);
   }
 
+  // Each device's details are collected here, then copied out at their exact size: a list grown
+  // by push keeps room for 16 more entries, and there is one such list per device.
+  const details: string[] = [];
   const devices = snapshot.devices.map((d): DeviceVerdict => {
-    const g = factsByDevice.get(d) ?? groupOfFirstListing(d, index, factsByDevice);
+    const g = factsByAddress.get(d.address) ?? null;
     const hostCritical = critical.reasons.get(d.address);
     const bridge = isPciBridge(d);
     const { verdict, reasons, assignWith } = deviceReasons(d, d.address, g, index, critical, hostCritical ?? [], bridge);
@@ -325,7 +320,8 @@ export function passthroughVerdicts(
     const reset = resetInfo(d, index);
     const link = linkInfo(d, index);
     const cautions = critical.cautions.get(d.address);
-    const details: string[] = cautions ? [...cautions] : [];
+    details.length = 0;
+    if (cautions) details.push(...cautions);
     if (!critical.hostUsageKnown && verdict !== 'host-critical' && storageNetworkOrDisplay(d.classCode)) {
       details.push('whether the host uses it (root filesystem, management network, console) is not known: host usage was not collected or not readable');
     }
@@ -341,9 +337,9 @@ export function passthroughVerdicts(
     const linkLine = linkSummary(link);
     if (linkLine) details.push(linkLine);
     return {
-      address: d.address, name: index.nameOfListed(d), group: g ? g.group.id : null, verdict, reasons,
+      address: d.address, name: index.name(d.address), group: g ? g.group.id : null, verdict, reasons,
       bridge, hostCritical: hostCritical ?? [], assignWith,
-      driver, ownerVms, numaNode: d.numaNode, reset, link, details,
+      driver, ownerVms, numaNode: d.numaNode, reset, link, details: details.slice(),
     };
   });
   return { devices, groups: groupVerdicts };
