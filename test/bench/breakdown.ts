@@ -8,6 +8,8 @@
  * the time of all three and the walks' gaps only the rest of the wait and the shipping of their
  * output.
  */
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { parseCollectorOutput } from '../../main/core/parsers/collector-output.ts';
 import { snapshotFromCollectorOutput } from '../../main/core/snapshot/from-collector.ts';
 import type { Snapshot } from '../../main/core/model/snapshot.ts';
@@ -24,6 +26,13 @@ export interface Breakdown {
   sections: { name: string; ms: number }[];
   /** The whole script run, start of exec to exit status. */
   runMs: number;
+  /**
+   * CPU time the whole machine spent during the run (/proc/stat, all processes: the script, lspci,
+   * sshd, this process), and its CPU count: on loopback everything is this machine, so
+   * machineCpuMs / cpus is the least the run could take, however well its parts overlap.
+   */
+  machineCpuMs: number | null;
+  cpus: number;
   outputBytes: number;
   /** parseCollectorOutput (the framing). */
   framingMs: number;
@@ -36,6 +45,18 @@ export interface Breakdown {
 
 const MARKER = /^@@ATLAS \S+ SECTION (\S+)$/gm;
 
+/** Busy CPU time of the whole machine so far in ms (the `cpu` line of /proc/stat less idle and iowait), null off Linux. */
+function machineBusyMs(): number | null {
+  try {
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const busy = ticks.reduce((a, b) => a + b, 0) - ticks[3]! - ticks[4]!;
+    // USER_HZ is 100 on every Linux architecture that exposes it to user space (proc(5)).
+    return busy * 10;
+  } catch {
+    return null;
+  }
+}
+
 export async function breakdownRun(connect: () => Promise<Transport>, env: Record<string, string>): Promise<{ breakdown: Breakdown; snapshot: Snapshot }> {
   const t0 = now();
   const transport = await connect();
@@ -43,6 +64,7 @@ export async function breakdownRun(connect: () => Promise<Transport>, env: Recor
   const marks: { name: string; at: number }[] = [];
   let firstByte: number | null = null;
   let pending = '';
+  const busyBefore = machineBusyMs();
   const result = await transport.run({
     command: 'plain',
     stdin: COLLECTOR_SCRIPT,
@@ -59,6 +81,7 @@ export async function breakdownRun(connect: () => Promise<Transport>, env: Recor
     },
   });
   const tRan = now();
+  const busyAfter = machineBusyMs();
   const parsed = parseCollectorOutput(result.stdout);
   const tFramed = now();
   if (!parsed.data.complete) throw new Error(`breakdown: the collector output is incomplete (${parsed.issues[0]?.message ?? 'no end marker'})`);
@@ -81,6 +104,8 @@ export async function breakdownRun(connect: () => Promise<Transport>, env: Recor
       firstByteMs: round((firstByte ?? tRan) - tConnected),
       sections: marks.map((m, i) => ({ name: m.name, ms: round((marks[i + 1]?.at ?? tRan) - m.at) })),
       runMs: round(tRan - tConnected),
+      machineCpuMs: busyBefore !== null && busyAfter !== null ? busyAfter - busyBefore : null,
+      cpus: cpus().length,
       outputBytes: Buffer.byteLength(result.stdout),
       framingMs: round(tFramed - tRan),
       snapshotMs: round(tBuilt - tFramed),

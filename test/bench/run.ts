@@ -327,6 +327,7 @@ function report(res: Results): string {
   for (const [name, b] of Object.entries(res.breakdowns)) {
     lines.push('', `  where the time goes: ${name} (${b.functions} functions, ${(b.outputBytes / 1e6).toFixed(1)} MB of output), total ${ms(b.totalMs)}`);
     lines.push(`    connect ${ms(b.connectMs)} | script run ${ms(b.runMs)} (first byte after ${ms(b.firstByteMs)}) | framing ${ms(b.framingMs)} | snapshot ${ms(b.snapshotMs)} | close ${ms(b.closeMs)}`);
+    if (b.machineCpuMs !== null) lines.push(`    CPU time of the whole machine during the script run: ${ms(b.machineCpuMs)} on ${b.cpus} CPUs, so at least ${ms(b.machineCpuMs / b.cpus)} however its parts overlap`);
     const big = b.sections.filter((s) => s.ms >= 5).map((s) => `${s.name} ${ms(s.ms)}`);
     lines.push(`    script sections of 5 ms or more: ${big.join(', ') || 'none'} (by marker arrival: the walks run alongside lspci and are printed after it, see breakdown.ts)`);
   }
