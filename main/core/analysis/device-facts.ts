@@ -48,11 +48,12 @@ export interface LinkInfo {
   incomplete: boolean;
 }
 
-/** Drivers that hand a device to user space: vfio-pci and vendor variants (mlx5-vfio-pci, …). */
+/** Bound to a driver that hands the device to user space: vfio-pci or a vendor variant (mlx5-vfio-pci, …). */
 export function boundToVfio(d: PciFunction): boolean {
   return d.driver !== null && d.driver.includes('vfio');
 }
 
+/** Who drives the device: user space (vfio), pci-stub, a host driver, nothing, or unknown (no source says). */
 export function driverState(d: PciFunction): DriverState {
   const name = d.driver;
   if (name !== null) {
