@@ -235,7 +235,7 @@ describe('layoutTopology at 10,000 functions', () => {
     checkDrawing(el, layoutTopology(el));
   });
 
-  it('takes linear time: 8× the functions take about 8× as long (quadratic would take 64×)', async () => {
+  it('takes linear time: 16× the functions take about 16× as long (quadratic would take 256×)', async () => {
     const base = await labSnapshot('mixed');
     // CPU time of this process (not wall time), the least of seven runs: other work on the
     // machine must not make the larger run look slower than it is.
@@ -249,11 +249,14 @@ describe('layoutTopology at 10,000 functions', () => {
       }
       return best;
     };
-    const small = snapshotToElements(snapshotOfSize(base, 2_500));
+    const small = snapshotToElements(snapshotOfSize(base, 1_250));
     const big = snapshotToElements(snapshotOfSize(base, 20_000));
     // Warm both up first: the JIT and the heap settle.
     time(small);
     time(big);
-    expect(time(big) / time(small)).toBeLessThan(24);
+    // The bound is the geometric middle of linear (16×) and quadratic (256×): a 4× margin either
+    // way, since a bigger heap alone costs the larger run more garbage collection (8× with the
+    // bound at 24 once measured 28× on a loaded machine).
+    expect(time(big) / time(small)).toBeLessThan(64);
   });
 });
