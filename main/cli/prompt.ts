@@ -4,18 +4,7 @@
  * and the connection error says so.
  */
 import { createInterface } from 'node:readline';
-import type { AskSecret, SecretRequest } from '../io/ssh/ssh-auth.ts';
-
-function promptText(request: SecretRequest): string {
-  switch (request.kind) {
-    case 'passphrase':
-      return `Enter passphrase for key '${request.file}': `;
-    case 'password':
-      return request.prompt.endsWith(': ') ? request.prompt : `${request.prompt}: `;
-    case 'prompt':
-      return request.prompt;
-  }
-}
+import { secretPromptText, type AskSecret } from '../io/ssh/ssh-auth.ts';
 
 export function terminalAskSecret(): AskSecret | undefined {
   if (!process.stdin.isTTY || !process.stderr.isTTY) return undefined;
@@ -23,7 +12,7 @@ export function terminalAskSecret(): AskSecret | undefined {
     new Promise((resolve) => {
       const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
       const echo = request.kind === 'prompt' && request.echo;
-      const text = promptText(request);
+      const text = secretPromptText(request);
       // Print the prompt, then keep readline from echoing what is typed.
       process.stderr.write(text);
       (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = (s: string) => {

@@ -7,8 +7,10 @@
  * - Hosts: saved in `<configDir>/hosts.json` (hosts-store.ts). With nothing saved it offers this
  *   machine and the concrete `Host` aliases of ~/.ssh/config.
  * - Collection: the same collector as `iommu-atlas collect`, locally or over SSH, with progress
- *   events. An unknown host key becomes a `hostKey.prompt` event; the collection waits for the
- *   `hostKey.answer` call, and a prompt nobody answers in time counts as declined.
+ *   events. An unknown host key becomes a `hostKey.prompt` event, a login that needs a passphrase,
+ *   password or keyboard-interactive answer a `secret.prompt` event; the collection waits for the
+ *   `hostKey.answer` / `secret.answer` call, and a prompt nobody answers in time counts as declined.
+ *   Secrets go to the SSH login and nowhere else: not stored, not logged, not in any event.
  * - Snapshots: kept in memory for this run (collected, imported from dropped or pasted texts,
  *   bundled samples, files opened through the desktop menu), exported as the JSON `import` reads.
  */
@@ -28,6 +30,7 @@ import { LocalTransport } from '../io/local-transport.ts';
 import { listSamples, loadSample } from '../io/samples.ts';
 import { readUserSshConfig } from '../io/ssh/ssh-config-file.ts';
 import { parseSshTarget } from '../io/ssh/ssh-target.ts';
+import { secretPromptText, type SecretRequest } from '../io/ssh/ssh-auth.ts';
 import { connectSsh, type UnknownHostKeyInfo } from '../io/ssh/ssh-transport.ts';
 import type { Transport } from '../io/transport.ts';
 import { defaultConfigDir, HostsStore, type HostsFile } from './hosts-store.ts';
@@ -49,8 +52,8 @@ export interface AtlasServiceOptions {
   ssh?: { agentSocket?: string | null; identityFiles?: string[]; currentUser?: string; readyTimeoutMs?: number };
   /** Time limit of one collection once connected. Default 120 s, as the CLI. */
   collectTimeoutMs?: number;
-  /** How long a host-key prompt waits for an answer before it counts as declined. Default 3 minutes. */
-  hostKeyPromptTimeoutMs?: number;
+  /** How long a host-key or secret prompt waits for an answer before it counts as declined. Default 3 minutes. */
+  promptTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -87,9 +90,10 @@ function saveEntry(state: HostsFile, entry: HostEntry): void {
   else state.hosts.push(entry);
 }
 
-interface PendingPrompt {
-  resolve: (accept: boolean) => void;
-}
+/** A question waiting for the person; `answer` takes what the matching `*.answer` call brings. */
+type PendingPrompt =
+  | { kind: 'host-key'; answer: (accept: boolean) => void }
+  | { kind: 'secret'; answer: (secret: string | null) => void };
 
 export class AtlasService implements AtlasApi {
   private readonly homeDir: string;
@@ -118,7 +122,8 @@ export class AtlasService implements AtlasApi {
       'hosts.add': (p) => this.addHost(p.target, p.label),
       'hosts.remove': (p) => this.removeHost(p.id),
       'hosts.collect': (p) => this.collectHost(p.id, p.sudo === true),
-      'hostKey.answer': async (p) => ({ ok: this.answerHostKey(p.promptId, p.accept) }),
+      'hostKey.answer': async (p) => ({ ok: this.answerPrompt(p.promptId, { kind: 'host-key', value: p.accept }) }),
+      'secret.answer': async (p) => ({ ok: this.answerPrompt(p.promptId, { kind: 'secret', value: p.secret }) }),
       'snapshots.list': async () => [...this.snapshots.values()].map((s) => s.entry),
       'snapshots.get': async (p) => this.snapshot(p.id).snapshot,
       'snapshots.import': async (p) => this.importFiles(p.files),
@@ -169,7 +174,8 @@ export class AtlasService implements AtlasApi {
     this.closed = true;
     for (const [id, prompt] of this.prompts) {
       this.prompts.delete(id);
-      prompt.resolve(false);
+      if (prompt.kind === 'host-key') prompt.answer(false);
+      else prompt.answer(null);
     }
     await Promise.all([...this.transports].map((t) => t.close()));
     this.listeners.clear();
@@ -298,6 +304,7 @@ export class AtlasService implements AtlasApi {
           currentUser: this.options.ssh?.currentUser,
           readyTimeoutMs: this.options.ssh?.readyTimeoutMs,
           onUnknownHostKey: (info) => this.askHostKey(id, info),
+          askSecret: (request) => this.askSecret(id, request),
         });
       }
       this.transports.add(transport);
@@ -321,31 +328,53 @@ export class AtlasService implements AtlasApi {
 
   /** The person decides about a host key seen for the first time; silence means no. */
   private askHostKey(hostId: string, info: UnknownHostKeyInfo): Promise<boolean> {
-    if (this.closed) return Promise.resolve(false);
+    return this.ask<boolean>(false, (promptId, answer) => {
+      this.prompts.set(promptId, { kind: 'host-key', answer });
+      this.emit('hostKey.prompt', { promptId, hostId, host: info.host, keyType: info.keyType, fingerprint: info.fingerprint });
+    }, 'hostKey.closed');
+  }
+
+  /** The person types a passphrase, password or keyboard-interactive answer; silence declines. */
+  private askSecret(hostId: string, request: SecretRequest): Promise<string | null> {
+    return this.ask<string | null>(null, (promptId, answer) => {
+      this.prompts.set(promptId, { kind: 'secret', answer });
+      this.emit('secret.prompt', {
+        promptId, hostId, kind: request.kind, prompt: secretPromptText(request),
+        instructions: request.kind === 'prompt' ? [request.name, request.instructions].filter((t) => t.trim() !== '').join('\n') : '',
+        echo: request.kind === 'prompt' && request.echo, attempt: request.attempt,
+      });
+    }, 'secret.closed');
+  }
+
+  /**
+   * Shows a prompt (`show` registers its answer and emits the event) and waits for the answer;
+   * after the timeout, or once the service is closed, it is `declined`.
+   */
+  private ask<T>(declined: T, show: (promptId: string, answer: (value: T) => void) => void, closed: 'hostKey.closed' | 'secret.closed'): Promise<T> {
+    if (this.closed) return Promise.resolve(declined);
     const promptId = newId();
-    return new Promise<boolean>((resolve) => {
+    return new Promise<T>((resolve) => {
       const timer = setTimeout(() => {
         this.prompts.delete(promptId);
-        this.emit('hostKey.closed', { promptId });
-        resolve(false);
-      }, this.options.hostKeyPromptTimeoutMs ?? 180_000);
-      this.prompts.set(promptId, {
-        resolve: (accept) => {
-          clearTimeout(timer);
-          resolve(accept);
-        },
+        this.emit(closed, { promptId });
+        resolve(declined);
+      }, this.options.promptTimeoutMs ?? 180_000);
+      show(promptId, (value) => {
+        clearTimeout(timer);
+        resolve(value);
       });
-      this.emit('hostKey.prompt', { promptId, hostId, host: info.host, keyType: info.keyType, fingerprint: info.fingerprint });
     });
   }
 
-  private answerHostKey(promptId: string, accept: boolean): boolean {
+  /** False when there is no such open prompt, or the answer is of the other kind of prompt. */
+  private answerPrompt(promptId: string, given: { kind: 'host-key'; value: boolean } | { kind: 'secret'; value: string | null }): boolean {
     const prompt = this.prompts.get(promptId);
-    if (!prompt) return false;
+    if (prompt?.kind === 'host-key' && given.kind === 'host-key') prompt.answer(given.value);
+    else if (prompt?.kind === 'secret' && given.kind === 'secret') prompt.answer(given.value);
+    else return false;
     this.prompts.delete(promptId);
-    prompt.resolve(accept);
     // Other windows showing the same prompt hide it.
-    this.emit('hostKey.closed', { promptId });
+    this.emit(prompt.kind === 'host-key' ? 'hostKey.closed' : 'secret.closed', { promptId });
     return true;
   }
 

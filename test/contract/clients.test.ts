@@ -157,13 +157,14 @@ function recording(name: string, opened: Opened): Opened {
 for (const { name, open: openDoor } of doors) {
   const door = { name, open: async () => recording(name, await openDoor()) };
   describe(`contract through ${door.name}`, () => {
-    it('samples, the analysis, and an answer to a prompt nobody asked', async () => {
+    it('samples, the analysis, and answers to prompts nobody asked', async () => {
       const { api, close } = await door.open();
       expect(await api.call('snapshots.samples', {})).toEqual(['asus-prime-x570-pro', 'lab-q35-mixed']);
       const sample = await api.call('snapshots.openSample', { name: 'lab-q35-mixed' });
       const analysis = await api.call('snapshots.analyze', { id: sample.id });
       expect(analysis.devices).toHaveLength(sample.devices);
       expect(await api.call('hostKey.answer', { promptId: 'AAAAAAAAAAAAAAAA', accept: true })).toEqual({ ok: false });
+      expect(await api.call('secret.answer', { promptId: 'AAAAAAAAAAAAAAAA', secret: null })).toEqual({ ok: false });
       note(door.name, { verdicts: analysis.devices.map((d) => [d.address, d.verdict]), checks: analysis.checks.map((c) => [c.id, c.status]) });
       await close();
     });

@@ -64,7 +64,7 @@ function setUp(handlers: Partial<Record<MethodName, Handler>> = {}) {
 }
 
 describe('the controller', () => {
-  it('starts: listens to the three events, loads the lists, opens the newest snapshot with its analysis', async () => {
+  it('starts: listens to the six events (progress, done, both prompts and their closing), loads the lists, opens the newest snapshot with its analysis', async () => {
     const { api, store, controller } = setUp();
     const stop = await controller.start();
     const s = store.getState();
@@ -75,7 +75,7 @@ describe('the controller', () => {
     expect(s.open?.snapshot?.devices).toHaveLength(33);
     expect(s.open?.analysis?.checks.length).toBeGreaterThan(0);
     expect(api.calls.filter((c) => c.method === 'snapshots.get')).toEqual([{ method: 'snapshots.get', params: { id: 'new' } }]);
-    expect(api.listening()).toBe(3);
+    expect(api.listening()).toBe(6);
     stop();
     expect(api.listening()).toBe(0);
   });
@@ -125,6 +125,20 @@ describe('the controller', () => {
     await controller.answerHostKey('p1', true);
     expect(store.getState().prompts).toEqual([]);
     expect(api.calls.at(-1)).toEqual({ method: 'hostKey.answer', params: { promptId: 'p1', accept: true } });
+  });
+
+  it('queues a secret prompt, answers it, and drops a prompt the back end closed', async () => {
+    const { api, store, controller } = setUp({ 'secret.answer': () => ({ ok: true }) });
+    await controller.start();
+    const asked = { promptId: 'p2', hostId: 'h1', kind: 'passphrase' as const, prompt: "Enter passphrase for key '/k': ", instructions: '', echo: false, attempt: 1 };
+    api.emit('secret.prompt', asked);
+    expect(store.getState().prompts).toEqual([{ ...asked, type: 'secret' }]);
+    await controller.answerSecret('p2', 'correct horse');
+    expect(store.getState().prompts).toEqual([]);
+    expect(api.calls.at(-1)).toEqual({ method: 'secret.answer', params: { promptId: 'p2', secret: 'correct horse' } });
+    api.emit('secret.prompt', { ...asked, promptId: 'p3' });
+    api.emit('secret.closed', { promptId: 'p3' });
+    expect(store.getState().prompts).toEqual([]);
   });
 
   it('imports dropped files and opens the result; an import error becomes a notice', async () => {

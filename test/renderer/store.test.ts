@@ -6,7 +6,7 @@ import type { AnalysisResult } from '../../main/core/contract/api.ts';
 const snapshot = { devices: [], groups: [] } as unknown as Snapshot;
 const analysis: AnalysisResult = { checks: [], devices: [], slots: [] };
 const run = (actions: Action[], from: State = initialState()) => actions.reduce(reducer, from);
-const prompt = (promptId: string, hostId = 'h1') => ({ promptId, hostId, host: '127.0.0.1:2222', keyType: 'ssh-ed25519', fingerprint: 'SHA256:abc' });
+const prompt = (promptId: string, hostId = 'h1') => ({ type: 'host-key' as const, promptId, hostId, host: '127.0.0.1:2222', keyType: 'ssh-ed25519', fingerprint: 'SHA256:abc' });
 
 describe('the renderer store', () => {
   it('starts connecting, light or dark as asked, with nothing open', () => {
@@ -53,14 +53,14 @@ describe('the renderer store', () => {
     expect(again.collect['h1']).toEqual({ running: true, messages: [], error: null });
   });
 
-  it('queues host-key prompts once each; answering or the end of the collection removes them', () => {
+  it('queues prompts once each; answering or the end of the collection removes them', () => {
     const s = run([
-      { type: 'host-key-prompt', prompt: prompt('p1') },
-      { type: 'host-key-prompt', prompt: prompt('p1') },
-      { type: 'host-key-prompt', prompt: prompt('p2', 'h2') },
+      { type: 'prompt-shown', prompt: prompt('p1') },
+      { type: 'prompt-shown', prompt: prompt('p1') },
+      { type: 'prompt-shown', prompt: prompt('p2', 'h2') },
     ]);
     expect(s.prompts.map((p) => p.promptId)).toEqual(['p1', 'p2']);
-    expect(reducer(s, { type: 'host-key-answered', promptId: 'p1' }).prompts.map((p) => p.promptId)).toEqual(['p2']);
+    expect(reducer(s, { type: 'prompt-closed', promptId: 'p1' }).prompts.map((p) => p.promptId)).toEqual(['p2']);
     expect(reducer(s, { type: 'collect-finished', hostId: 'h2', error: 'timed out' }).prompts.map((p) => p.promptId)).toEqual(['p1']);
   });
 

@@ -2,7 +2,8 @@
  * A host added in the app collects over SSH through `serve`, against a real OpenSSH sshd on
  * 127.0.0.1 (test/helpers/sshd.ts) that reads the lab capture "mixed" through ATLAS_SYSROOT. The
  * unknown host key reaches the page as a `hostKey.prompt` event with the fingerprint ssh-keygen
- * prints; answering it continues the same collection, declining or not answering stops it.
+ * prints; answering it continues the same collection, declining or not answering stops it. A key
+ * with a passphrase is asked for as a `secret.prompt` event, answered with `secret.answer`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -12,7 +13,7 @@ import { promisify } from 'node:util';
 import type WebSocket from 'ws';
 import { AtlasService } from '../../main/service/atlas-service.ts';
 import { startAtlasServer, type AtlasServer } from '../../main/server/server.ts';
-import { startSshd, type Sshd } from '../helpers/sshd.ts';
+import { generateKey, startSshd, type Sshd } from '../helpers/sshd.ts';
 import { captureTree } from '../helpers/fstree.ts';
 import { makeAtlasHome } from '../helpers/atlas-home.ts';
 import { wsCall, wsOpen } from '../helpers/http.ts';
@@ -44,14 +45,14 @@ interface Setup {
   close(): Promise<void>;
 }
 
-async function setUp(options: { sshConfig?: string; promptTimeoutMs?: number } = {}): Promise<Setup> {
+async function setUp(options: { sshConfig?: string; promptTimeoutMs?: number; identityFiles?: string[] } = {}): Promise<Setup> {
   const home = await makeAtlasHome(options.sshConfig ?? '');
   homes.push(home);
   const service = new AtlasService({
     homeDir: home,
     env: { ATLAS_SYSROOT: tree },
-    ssh: { agentSocket: null, identityFiles: [sshd.clientKeyPath] },
-    hostKeyPromptTimeoutMs: options.promptTimeoutMs,
+    ssh: { agentSocket: null, identityFiles: options.identityFiles ?? [sshd.clientKeyPath] },
+    promptTimeoutMs: options.promptTimeoutMs,
   });
   const server = await startAtlasServer({ service, port: 0 });
   const opened = await wsOpen(`ws://127.0.0.1:${server.port}/api?token=${server.token}`);
@@ -151,6 +152,37 @@ describe('collecting an SSH host through serve', () => {
     expect(result).toMatchObject({ error: { kind: 'host-key' } });
     const prompt = s.events.find((e) => e.event === 'hostKey.prompt')!;
     expect(s.events).toContainEqual({ event: 'hostKey.closed', payload: { promptId: prompt.payload['promptId'] } });
+    await s.close();
+  });
+
+  it('an encrypted key: its passphrase is a secret prompt; the answer logs in; an answer of the wrong kind and an unanswered prompt do not', async () => {
+    const keyPath = join(sshd.dir, 'server_test_encrypted');
+    await sshd.authorize(await generateKey(keyPath, { passphrase: 'open sesame' }));
+    const s = await setUp({ identityFiles: [keyPath], promptTimeoutMs: 1_500 });
+    const added = (await wsCall(s.ws, { id: 1, method: 'hosts.add', params: { target: `root@127.0.0.1:${sshd.port}` } }, 1))['result'] as { id: string };
+    const collecting = wsCall(s.ws, { id: 2, method: 'hosts.collect', params: { id: added.id } }, 2);
+    const hostKey = await waitFor(() => s.events.find((e) => e.event === 'hostKey.prompt'), 'the host-key prompt');
+    await wsCall(s.ws, { id: 3, method: 'hostKey.answer', params: { promptId: hostKey.payload['promptId'], accept: true } }, 3);
+
+    const asked = await waitFor(() => s.events.find((e) => e.event === 'secret.prompt'), 'the passphrase prompt');
+    expect(asked.payload).toEqual({
+      promptId: expect.stringMatching(/^[A-Za-z0-9_-]{16}$/), hostId: added.id, kind: 'passphrase',
+      prompt: `Enter passphrase for key '${keyPath}': `, instructions: '', echo: false, attempt: 1,
+    });
+    // A host-key answer is not an answer to a secret prompt.
+    expect(await wsCall(s.ws, { id: 4, method: 'hostKey.answer', params: { promptId: asked.payload['promptId'], accept: true } }, 4)).toEqual({ id: 4, result: { ok: false } });
+    expect(await wsCall(s.ws, { id: 5, method: 'secret.answer', params: { promptId: asked.payload['promptId'], secret: 'open sesame' } }, 5)).toEqual({ id: 5, result: { ok: true } });
+    expect(await collecting).toMatchObject({ id: 2, result: { origin: 'collected', devices: 33 } });
+    expect(s.events).toContainEqual({ event: 'secret.closed', payload: { promptId: asked.payload['promptId'] } });
+    // The secret went to the login only: no event carries it.
+    expect(JSON.stringify(s.events)).not.toContain('open sesame');
+
+    // Nobody answers the next time: declined when its time is up, and the login fails saying why.
+    const again = await wsCall(s.ws, { id: 6, method: 'hosts.collect', params: { id: added.id } }, 6);
+    expect((again['error'] as { message: string }).message).toContain(`no passphrase was given for ${keyPath}`);
+    const unanswered = s.events.filter((e) => e.event === 'secret.prompt').at(-1)!;
+    expect(unanswered.payload['promptId']).not.toBe(asked.payload['promptId']);
+    expect(s.events).toContainEqual({ event: 'secret.closed', payload: { promptId: unanswered.payload['promptId'] } });
     await s.close();
   });
 });

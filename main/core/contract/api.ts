@@ -68,10 +68,15 @@ export const Methods = {
   'hosts.list': { params: z.object({}), result: z.array(HostEntry) },
   'hosts.add': { params: z.object({ target: TargetText, label: z.string().max(120).optional() }), result: HostEntry },
   'hosts.remove': { params: z.object({ id: Id }), result: z.object({ removed: z.boolean() }) },
-  /** Collects and returns the new snapshot's entry; progress and host-key prompts come as events. */
+  /** Collects and returns the new snapshot's entry; progress, host-key and secret prompts come as events. */
   'hosts.collect': { params: z.object({ id: Id, sudo: z.boolean().optional() }), result: SnapshotEntry },
   /** The answer to a `hostKey.prompt` event. */
   'hostKey.answer': { params: z.object({ promptId: Id, accept: z.boolean() }), result: z.object({ ok: z.boolean() }) },
+  /**
+   * The answer to a `secret.prompt` event: the passphrase, password or keyboard-interactive reply,
+   * or null to decline (that key or method is skipped). Used for the login only, never stored.
+   */
+  'secret.answer': { params: z.object({ promptId: Id, secret: z.string().max(4096).nullable() }), result: z.object({ ok: z.boolean() }) },
   'snapshots.list': { params: z.object({}), result: z.array(SnapshotEntry) },
   'snapshots.get': { params: z.object({ id: Id }), result: Snapshot },
   'snapshots.import': { params: z.object({ files: z.array(ImportFile).min(1).max(64) }), result: SnapshotEntry },
@@ -97,6 +102,17 @@ export const Events = {
   'hostKey.prompt': z.object({ promptId: Id, hostId: Id, host: z.string(), keyType: z.string(), fingerprint: z.string() }),
   /** A prompt is over (answered, perhaps from another window, or timed out as "declined"): hide it. */
   'hostKey.closed': z.object({ promptId: Id }),
+  /**
+   * The SSH login needs a secret the agent and unencrypted keys could not give: a key's passphrase,
+   * a password, or a keyboard-interactive question (`echo`: the answer may be shown as typed).
+   * `prompt` is what ssh would print; `attempt` counts from 1 (ssh asks up to 3 times).
+   */
+  'secret.prompt': z.object({
+    promptId: Id, hostId: Id, kind: z.enum(['passphrase', 'password', 'prompt']), prompt: z.string(),
+    instructions: z.string(), echo: z.boolean(), attempt: z.number().int().min(1),
+  }),
+  /** As hostKey.closed, for a secret prompt. */
+  'secret.closed': z.object({ promptId: Id }),
   /** A snapshot joined the list (collected, imported, a sample, or opened from a file through the desktop menu). */
   'snapshots.added': z.object({ entry: SnapshotEntry }),
   /** A desktop menu item that the page carries out on what it shows (the desktop app's File and View menus). */

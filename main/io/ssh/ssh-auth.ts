@@ -28,6 +28,18 @@ export type SecretRequest =
 /** Asks the person for a secret; null means they declined (that key or method is skipped). */
 export type AskSecret = (request: SecretRequest) => Promise<string | null>;
 
+/** What ssh itself would print to ask for the secret (the terminal prompt, the app's dialog text). */
+export function secretPromptText(request: SecretRequest): string {
+  switch (request.kind) {
+    case 'passphrase':
+      return `Enter passphrase for key '${request.file}': `;
+    case 'password':
+      return request.prompt.endsWith(': ') ? request.prompt : `${request.prompt}: `;
+    case 'prompt':
+      return request.prompt;
+  }
+}
+
 /** ssh_config(5) IdentityFile defaults that ssh2 can use (no security-key types), in ssh's order. */
 export const DEFAULT_IDENTITY_NAMES = ['id_rsa', 'id_ecdsa', 'id_ed25519'];
 /** ssh_config(5) NumberOfPasswordPrompts default, also used for passphrases. */

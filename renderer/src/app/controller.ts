@@ -1,7 +1,7 @@
 /**
  * Everything the page asks of the back end, through the contract's AtlasApi only: each user
  * intent is one function that calls, then dispatches what came back (or what went wrong) to the
- * store. Events (collection progress, host-key prompts) are dispatched as they arrive.
+ * store. Events (collection progress, host-key and secret prompts) are dispatched as they arrive.
  */
 import type { AtlasApi, EventPayload } from '../../../main/core/contract/api.ts';
 import type { Store } from './store.ts';
@@ -23,6 +23,8 @@ export interface Controller {
   removeHost(id: string): Promise<void>;
   collect(hostId: string, sudo?: boolean): Promise<void>;
   answerHostKey(promptId: string, accept: boolean): Promise<void>;
+  /** The secret goes to the back end's SSH login and is not kept here. null declines. */
+  answerSecret(promptId: string, secret: string | null): Promise<void>;
   open(snapshotId: string): Promise<void>;
   openSample(name: string): Promise<void>;
   importFiles(files: DroppedFile[]): Promise<void>;
@@ -73,11 +75,26 @@ export function createController(api: AtlasApi, store: Store): Controller {
     dispatch({ type: 'collect-finished', hostId: p.hostId, error: p.error });
     void refresh();
   };
-  const onPrompt = (p: EventPayload<'hostKey.prompt'>) => dispatch({ type: 'host-key-prompt', prompt: p });
+  const onHostKey = (p: EventPayload<'hostKey.prompt'>) => dispatch({ type: 'prompt-shown', prompt: { ...p, type: 'host-key' } });
+  const onSecret = (p: EventPayload<'secret.prompt'>) => dispatch({ type: 'prompt-shown', prompt: { ...p, type: 'secret' } });
+  const onClosed = (p: { promptId: string }) => dispatch({ type: 'prompt-closed', promptId: p.promptId });
+  /** The dialog closes at once; the answer travels after it. */
+  const answerPrompt = async (promptId: string, send: () => Promise<unknown>, what: string) => {
+    dispatch({ type: 'prompt-closed', promptId });
+    try {
+      await send();
+    } catch (error) {
+      fail(`The answer to ${what} did not arrive`, error);
+    }
+  };
 
   return {
     async start() {
-      const offs = [api.on('collect.progress', onProgress), api.on('collect.done', onDone), api.on('hostKey.prompt', onPrompt)];
+      const offs = [
+        api.on('collect.progress', onProgress), api.on('collect.done', onDone),
+        api.on('hostKey.prompt', onHostKey), api.on('secret.prompt', onSecret),
+        api.on('hostKey.closed', onClosed), api.on('secret.closed', onClosed),
+      ];
       try {
         await loadLists();
         dispatch({ type: 'connected' });
@@ -125,14 +142,9 @@ export function createController(api: AtlasApi, store: Store): Controller {
       }
     },
 
-    async answerHostKey(promptId, accept) {
-      dispatch({ type: 'host-key-answered', promptId });
-      try {
-        await api.call('hostKey.answer', { promptId, accept });
-      } catch (error) {
-        fail('The answer to the host key prompt did not arrive', error);
-      }
-    },
+    answerHostKey: (promptId, accept) => answerPrompt(promptId, () => api.call('hostKey.answer', { promptId, accept }), 'the host key prompt'),
+
+    answerSecret: (promptId, secret) => answerPrompt(promptId, () => api.call('secret.answer', { promptId, secret }), 'the login prompt'),
 
     open,
 

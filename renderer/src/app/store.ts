@@ -8,7 +8,10 @@ import type { VerdictClass } from '../../../main/core/graph/elements.ts';
 import type { Snapshot } from '../../../main/core/model/snapshot.ts';
 import type { Theme } from '../graph/palette.ts';
 
-export type HostKeyPrompt = EventPayload<'hostKey.prompt'>;
+export type HostKeyPrompt = EventPayload<'hostKey.prompt'> & { type: 'host-key' };
+export type SecretPrompt = EventPayload<'secret.prompt'> & { type: 'secret' };
+/** A question of an SSH login that the person answers in a dialog. */
+export type Prompt = HostKeyPrompt | SecretPrompt;
 
 export interface CollectStatus {
   running: boolean;
@@ -42,8 +45,8 @@ export interface State {
   snapshots: SnapshotEntry[];
   samples: string[];
   collect: Record<string, CollectStatus>;
-  /** Unknown host keys waiting for an answer, oldest first. */
-  prompts: HostKeyPrompt[];
+  /** Unknown host keys and secrets (passphrases, passwords) waiting for an answer, oldest first. */
+  prompts: Prompt[];
   open: OpenSnapshot | null;
   /** The graph node shown in the inspector. */
   selected: string | null;
@@ -70,8 +73,9 @@ export type Action =
   | { type: 'collect-started'; hostId: string }
   | { type: 'collect-progress'; hostId: string; message: string }
   | { type: 'collect-finished'; hostId: string; error: string | null }
-  | { type: 'host-key-prompt'; prompt: HostKeyPrompt }
-  | { type: 'host-key-answered'; promptId: string }
+  | { type: 'prompt-shown'; prompt: Prompt }
+  /** Answered here, or closed by the back end (answered in another window, or timed out). */
+  | { type: 'prompt-closed'; promptId: string }
   | { type: 'snapshot-opening'; id: string }
   | { type: 'snapshot-loaded'; id: string; snapshot: Snapshot }
   | { type: 'snapshot-failed'; id: string; error: string }
@@ -134,10 +138,10 @@ export function reducer(state: State, action: Action): State {
       const prompts = state.prompts.filter((p) => p.hostId !== action.hostId);
       return { ...state, prompts, collect: { ...state.collect, [action.hostId]: { ...current, running: false, error: action.error } } };
     }
-    case 'host-key-prompt':
+    case 'prompt-shown':
       if (state.prompts.some((p) => p.promptId === action.prompt.promptId)) return state;
       return { ...state, prompts: [...state.prompts, action.prompt] };
-    case 'host-key-answered':
+    case 'prompt-closed':
       return { ...state, prompts: state.prompts.filter((p) => p.promptId !== action.promptId) };
     case 'snapshot-opening':
       return {

@@ -11,6 +11,7 @@ import { pathToRoot } from '../graph/scene.ts';
 import type { GraphView } from '../graph/graph-view.ts';
 import { GraphPanel } from './GraphPanel.tsx';
 import { HostKeyDialog } from './HostKeyDialog.tsx';
+import { SecretDialog } from './SecretDialog.tsx';
 import { Notices } from './Notices.tsx';
 import { SidePanel } from './SidePanel.tsx';
 import { Sidebar } from './Sidebar.tsx';
@@ -145,7 +146,8 @@ export function App() {
         <GraphPanel model={model} viewRef={viewRef} onActivate={activate} />
         <SidePanel model={model} panelRef={panelRef} />
       </div>
-      {prompts[0] && <HostKeyDialog prompt={prompts[0]} />}
+      {prompts[0]?.type === 'host-key' && <HostKeyDialog prompt={prompts[0]} />}
+      {prompts[0]?.type === 'secret' && <SecretDialog prompt={prompts[0]} />}
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
           <div>Drop command outputs (lspci, IOMMU group listings, dmesg, …) or a snapshot JSON to import them</div>

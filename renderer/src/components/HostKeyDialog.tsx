@@ -5,6 +5,7 @@
 import { useEffect, useRef } from 'react';
 import { useApp, useAppState } from '../app/hooks.ts';
 import type { HostKeyPrompt } from '../app/store.ts';
+import { AlertDialog } from './AlertDialog.tsx';
 
 export function HostKeyDialog({ prompt }: { prompt: HostKeyPrompt }) {
   const { controller } = useApp();
@@ -18,34 +19,25 @@ export function HostKeyDialog({ prompt }: { prompt: HostKeyPrompt }) {
   const answer = (accept: boolean) => void controller.answerHostKey(prompt.promptId, accept);
 
   return (
-    <div className="modal-backdrop">
-      <div
-        className="modal"
-        role="alertdialog"
-        aria-modal="true"
-        aria-labelledby="host-key-title"
-        aria-describedby="host-key-text"
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') {
-            e.preventDefault();
-            answer(false);
-          }
-        }}
-      >
-        <h2 id="host-key-title">Unknown host key for {label}</h2>
-        <p id="host-key-text">
+    <AlertDialog
+      id="host-key"
+      title={<>Unknown host key for {label}</>}
+      text={
+        <p>
           This is the first connection to <strong className="mono">{prompt.host}</strong>. Check that its key is the one below
           before trusting it, for example with <code>ssh-keygen -lf {keyFile}</code> on that machine.
         </p>
-        <div className="fingerprint">
-          <span className="muted">{prompt.keyType}</span>
-          <code data-testid="fingerprint">{prompt.fingerprint}</code>
-        </div>
-        <div className="modal-actions">
-          <button type="button" ref={reject} onClick={() => answer(false)}>Reject</button>
-          <button type="button" className="primary" onClick={() => answer(true)}>Accept and connect</button>
-        </div>
+      }
+      onDecline={() => answer(false)}
+    >
+      <div className="fingerprint">
+        <span className="muted">{prompt.keyType}</span>
+        <code data-testid="fingerprint">{prompt.fingerprint}</code>
       </div>
-    </div>
+      <div className="modal-actions">
+        <button type="button" ref={reject} onClick={() => answer(false)}>Reject</button>
+        <button type="button" className="primary" onClick={() => answer(true)}>Accept and connect</button>
+      </div>
+    </AlertDialog>
   );
 }
