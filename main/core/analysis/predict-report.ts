@@ -25,7 +25,7 @@ export interface PredictJson {
  * A set's identity: the members in plain string order (any fixed order will do, and a plain sort
  * is far cheaper than PCI order), joined. Groups nearly always list them in that order already.
  */
-export function groupKey(devices: readonly string[]): string {
+function groupKey(devices: readonly string[]): string {
   for (let i = 1; i < devices.length; i++) {
     if (devices[i]! < devices[i - 1]!) return [...devices].sort().join(' ');
   }

@@ -39,6 +39,8 @@ export interface GraphStats {
  */
 /** The smallest zoom at which node text is comfortable to read (11 px type at ~8 px). */
 const READABLE_ZOOM = 0.75;
+/** Room left around the drawing when it is framed or fitted, in screen pixels. */
+const VIEW_PADDING = 24;
 /** Zoom used to bring a selected node into view. */
 const FOCUS_ZOOM = 0.9;
 
@@ -212,35 +214,40 @@ export class GraphView {
    */
   frame(): void {
     if (!this.current) return;
-    const w = this.cy.width();
-    const h = this.cy.height();
-    const pad = 24;
-    const { width, height } = this.current;
-    const whole = Math.min(1, (w - 2 * pad) / Math.max(1, width), (h - 2 * pad) / Math.max(1, height));
+    const whole = this.wholeZoom();
     if (whole >= READABLE_ZOOM) {
-      this.cy.viewport({ zoom: whole, pan: { x: (w - width * whole) / 2, y: (h - height * whole) / 2 } });
+      this.centreAt(whole);
       return;
     }
     const zoom = READABLE_ZOOM;
+    const w = this.cy.width();
+    const { width, height } = this.current;
     let left = 0;
-    if (width * zoom > w - 2 * pad) {
+    if (width * zoom > w - 2 * VIEW_PADDING) {
       for (const { node, place } of this.current.nodes) {
         if (node.kind === 'root-complex') left = Math.max(left, place.x - place.width / 2 - 12);
       }
     }
-    const x = width * zoom <= w - 2 * pad ? (w - width * zoom) / 2 : pad - left * zoom;
-    this.cy.viewport({ zoom, pan: { x, y: h / 2 - (height / 2) * zoom } });
+    const x = width * zoom <= w - 2 * VIEW_PADDING ? (w - width * zoom) / 2 : VIEW_PADDING - left * zoom;
+    this.cy.viewport({ zoom, pan: { x, y: this.cy.height() / 2 - (height / 2) * zoom } });
   }
 
   /** Everything in view, however small. */
   fit(): void {
     if (!this.current) return;
-    const w = this.cy.width();
-    const h = this.cy.height();
-    const pad = 24;
-    const { width, height } = this.current;
-    const zoom = Math.max(this.cy.minZoom(), Math.min(1, (w - 2 * pad) / Math.max(1, width), (h - 2 * pad) / Math.max(1, height)));
-    this.cy.viewport({ zoom, pan: { x: (w - width * zoom) / 2, y: (h - height * zoom) / 2 } });
+    this.centreAt(Math.max(this.cy.minZoom(), this.wholeZoom()));
+  }
+
+  /** The zoom (at most 1) at which the whole drawing fits inside the padding. */
+  private wholeZoom(): number {
+    const { width, height } = this.current!;
+    return Math.min(1, (this.cy.width() - 2 * VIEW_PADDING) / Math.max(1, width), (this.cy.height() - 2 * VIEW_PADDING) / Math.max(1, height));
+  }
+
+  /** The drawing's middle in the middle of the view, at `zoom`. */
+  private centreAt(zoom: number): void {
+    const { width, height } = this.current!;
+    this.cy.viewport({ zoom, pan: { x: (this.cy.width() - width * zoom) / 2, y: (this.cy.height() - height * zoom) / 2 } });
   }
 
   zoomBy(factor: number): void {
