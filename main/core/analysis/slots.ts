@@ -146,7 +146,10 @@ function noPortProblem(slot: Slot, index: DeviceIndex): string {
   return `no prediction: no port with a secondary bus matching the slot's bus address ${slot.busAddress} is visible (firmware often reports a placeholder address for empty slots, or hides an empty port)`;
 }
 
-/** The same slot read twice (dmidecode and its type 9 extract, or DMI and sysfs unjoined) counts once. */
+/**
+ * The same slot listed twice counts once: DMI and sysfs records the builder could not join, or a
+ * snapshot saved before the builder merged a dmidecode with its type 9 extract (build-snapshot.ts).
+ */
 function distinctSlots(slots: readonly Slot[]): Slot[] {
   const seen = new Set<string>();
   return slots.filter((s) => {
