@@ -5,6 +5,7 @@
 import type { DmesgEvent, LibvirtDomain, ParseIssue, Slot } from '../model/snapshot.ts';
 import type { FunctionSlice, SnapshotParts } from '../snapshot/parts.ts';
 import { detectFormat, type InputFormat } from './detect-format.ts';
+import type { SectionSpan } from '../parsers/collector-output.ts';
 import { parseLspciVerbose } from '../parsers/lspci-verbose.ts';
 import { parseLspciNnk } from '../parsers/lspci-nnk.ts';
 import { parseLspciMachine } from '../parsers/lspci-machine.ts';
@@ -22,6 +23,8 @@ export interface NamedText {
   text: string;
   /** Skip detection: the caller knows what the text is (collector sections). */
   format?: InputFormat;
+  /** Where `text` lies in a larger string, for the parsers that read it there (see SectionSpan). */
+  within?: SectionSpan;
 }
 
 export interface TextsImport {
@@ -85,7 +88,8 @@ export function partsFromTexts(texts: NamedText[]): TextsImport {
     switch (format) {
       case 'lspci-verbose':
       case 'lspci-hexdump': {
-        const r = parseLspciVerbose(input.text);
+        const span = input.within;
+        const r = span ? parseLspciVerbose(span.output, span.start, span.end) : parseLspciVerbose(input.text);
         note(input.name, r.issues);
         functions.push({ source: format === 'lspci-hexdump' ? 'lspci-x' : 'lspci-vvv', functions: r.data.functions });
         accessDenied ||= r.data.accessDenied;

@@ -43,6 +43,27 @@ export interface CollectorOutput {
   sections: CollectorSection[];
 }
 
+/** Where a section's content lies in the collector output it was read from: output[start, end). */
+export interface SectionSpan {
+  output: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The spans of the sections closed by their END marker, whose content is exactly that part of
+ * the output. A slice of a long string is a view of it in V8 (a "sliced string"), and each
+ * character read through the view costs an extra step: the parser of a big section reads it in
+ * the output itself, a flat string when it was read from a file. Kept beside the sections, not
+ * in them, so that a section stays the plain record it has always been.
+ */
+const sectionSpans = new WeakMap<CollectorSection, SectionSpan>();
+
+/** The part of the collector output that `section` (one of parseCollectorOutput's) is, if known. */
+export function sectionSpan(section: CollectorSection): SectionSpan | undefined {
+  return sectionSpans.get(section);
+}
+
 const MARKER = /^@@ATLAS (\S+) (BEGIN|SECTION|END|DONE)(?: (.*))?$/;
 const STDERR_SUFFIX = '.stderr';
 
@@ -124,9 +145,14 @@ export function parseCollectorOutput(text: string): ParseResult<CollectorOutput>
     if (target) target.stderr = content;
     else issues.push({ line: lineOf(start), message: `stderr section "${name}" has no section "${owner}" before it` });
   };
-  const close = (name: string, content: string, exitCode: number | null, start: number) => {
-    if (name.endsWith(STDERR_SUFFIX)) attachStderr(name, content, start);
-    else sections.push({ name, content, exitCode, stderr: '' });
+  const close = (name: string, content: string, exitCode: number | null, start: number): CollectorSection | undefined => {
+    if (name.endsWith(STDERR_SUFFIX)) {
+      attachStderr(name, content, start);
+      return undefined;
+    }
+    const section: CollectorSection = { name, content, exitCode, stderr: '' };
+    sections.push(section);
+    return section;
   };
 
   while (pos < text.length) {
@@ -171,7 +197,8 @@ export function parseCollectorOutput(text: string): ParseResult<CollectorOutput>
       if (m && rc === null && m[2] !== 'skipped') issues.push({ line: lineOf(line.start), message: `unreadable exit status "${m[2]}"` });
       // The framing's own newline sits just before the END line; it is not content.
       const contentEnd = Math.max(open.contentStart, line.start - 1);
-      close(open.name, text.slice(open.contentStart, contentEnd), rc, open.start);
+      const section = close(open.name, text.slice(open.contentStart, contentEnd), rc, open.start);
+      if (section) sectionSpans.set(section, { output: text, start: open.contentStart, end: contentEnd });
       open = null;
     } else if (marker.kind === 'DONE') {
       if (open) {

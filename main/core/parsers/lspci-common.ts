@@ -17,6 +17,23 @@ export interface LspciFunctions {
   accessDenied: boolean;
 }
 
+/** text[at...] starts with key; compared in place so that skipped lines are never copied. */
+export function keyAt(text: string, at: number, key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    if (text.charCodeAt(at + i) !== key.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** The first index of `needle` in text[from, stop), or -1 (indexOf would search on past the line). */
+export function indexWithin(text: string, needle: string, from: number, stop: number): number {
+  const initial = needle.charCodeAt(0);
+  for (let i = from; i + needle.length <= stop; i++) {
+    if (text.charCodeAt(i) === initial && keyAt(text, i, needle)) return i;
+  }
+  return -1;
+}
+
 /** A line shortened for an issue message. */
 export function clipLine(line: string): string {
   return line.length > 80 ? `${line.slice(0, 77)}...` : line;
@@ -50,15 +67,14 @@ export interface LspciHeader {
 }
 
 /**
- * lspci `-P`/`-PP` paths ("00:1c.0/00.0", "0000:00:1c.0/01:00.0") or a plain address. With `-P`
- * the child segments carry no bus number; `secondaryBusOf` supplies the bridge's secondary bus.
+ * lspci `-P`/`-PP` paths ("00:1c.0/00.0", "0000:00:1c.0/01:00.0") or a plain address not in
+ * canonical form. With `-P` the child segments carry no bus number; `secondaryBusOf` supplies the
+ * bridge's secondary bus.
  */
 function parseAddressPath(
   token: string,
   secondaryBusOf: (bridge: string) => number | undefined,
 ): { address: string; parent: string | null | undefined } | null {
-  // lspci -D prints every address in canonical form: no parse and format round trip for it.
-  if (isCanonicalPciAddress(token)) return { address: token, parent: undefined };
   const segments = token.split('/');
   const first = parsePciAddress(segments[0]!);
   if (!first) return null;
@@ -94,17 +110,44 @@ function isHexDigit(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
+/** text[at, at + 4) is four hex digits, /^[0-9a-fA-F]{4}$/ in place. */
+function isHex4At(text: string, at: number): boolean {
+  return isHexDigit(text.charCodeAt(at)) && isHexDigit(text.charCodeAt(at + 1))
+    && isHexDigit(text.charCodeAt(at + 2)) && isHexDigit(text.charCodeAt(at + 3));
+}
+
+/** text[at, at + 9) is "vvvv:dddd", /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/ in place. */
+function isIdPairAt(text: string, at: number): boolean {
+  return isHex4At(text, at) && text.charCodeAt(at + 4) === 0x3a && isHex4At(text, at + 5);
+}
+
 /**
- * Where the " (prog-if 00 [Normal decode])" show_terse appends in verbose mode starts (the name
- * in brackets only when pci.ids has one), as the regex
+ * The hex digits text[at, at + length), lower-cased. lspci prints them in lower case, and then
+ * they are only copied out: toLowerCase makes a new string even when nothing changes.
+ */
+function hexAt(text: string, at: number, length: number): string {
+  const digits = text.slice(at, at + length);
+  for (let i = at; i < at + length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x46) return digits.toLowerCase();
+  }
+  return digits;
+}
+
+/** text[at, at + 4) as an id, lower-cased. */
+const idAt = (text: string, at: number) => hexAt(text, at, 4);
+
+/**
+ * Where the " (prog-if 00 [Normal decode])" show_terse appends in verbose mode starts in
+ * text[from...] (the name in brackets only when pci.ids has one), as the regex
  * / \(prog-if ([0-9a-fA-F]{2})(?: \[[^\]]*\])?\)$/ finds it (its leftmost match); -1 when the
  * text does not end so. Checked in place: an end-anchored regex without a fixed start tries
  * every position of every header.
  */
-function progIfSuffix(text: string): number {
+function progIfSuffix(text: string, from: number): number {
   const close = text.length - 1;
-  if (text.charCodeAt(close) !== 0x29) return -1;
-  for (let at = text.indexOf(' (prog-if '); at >= 0; at = text.indexOf(' (prog-if ', at + 1)) {
+  if (close < from || text.charCodeAt(close) !== 0x29) return -1;
+  for (let at = text.indexOf(' (prog-if ', from); at >= 0; at = text.indexOf(' (prog-if ', at + 1)) {
     const digits = at + 10;
     if (!isHexDigit(text.charCodeAt(digits)) || !isHexDigit(text.charCodeAt(digits + 1))) continue;
     if (digits + 2 === close) return at;
@@ -114,40 +157,35 @@ function progIfSuffix(text: string): number {
   return -1;
 }
 
-/** Where " (rev a1)" (show_terse, non-zero revisions) ends the text, / \(rev ([0-9a-fA-F]{2})\)$/; -1 when it does not. */
-function revisionSuffix(text: string): number {
-  const at = text.length - 9;
-  return at >= 0 && text.startsWith(' (rev ', at) && isHexDigit(text.charCodeAt(at + 6)) && isHexDigit(text.charCodeAt(at + 7))
+/** Where " (rev a1)" (show_terse, non-zero revisions) ends text[from, end), / \(rev ([0-9a-fA-F]{2})\)$/; -1 when it does not. */
+function revisionSuffix(text: string, from: number, end: number): number {
+  const at = end - 9;
+  return at >= from && text.startsWith(' (rev ', at) && isHexDigit(text.charCodeAt(at + 6)) && isHexDigit(text.charCodeAt(at + 7))
     && text.charCodeAt(at + 8) === 0x29 ? at : -1;
 }
 
 /**
- * The ids names.c appends with -nn, " [8086:10d3]" at the end of the text (the space optional),
- * as the regex / ?\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]$/ would find them: where they start
- * and the ids, lower-cased; null when the text does not end so. Checked in place: every header
- * and Subsystem line has them, and a regex without a fixed start tries every position.
+ * The ids names.c appends with -nn, " [8086:10d3]" at the end of text[from, end) (the space
+ * optional), as the regex / ?\[([0-9a-fA-F]{4}):([0-9a-fA-F]{4})\]$/ would find them: the index
+ * of the "[", -1 when the text does not end so. Checked in place: every header and Subsystem
+ * line has them, and a regex without a fixed start tries every position.
  */
-function idsSuffix(text: string): { index: number; vendorId: string; deviceId: string } | null {
-  const open = text.length - 11;
-  if (open < 0 || text.charCodeAt(open) !== 0x5b || text.charCodeAt(open + 5) !== 0x3a || text.charCodeAt(open + 10) !== 0x5d) return null;
-  for (let i = open + 1; i < open + 10; i++) if (i !== open + 5 && !isHexDigit(text.charCodeAt(i))) return null;
-  return {
-    index: open > 0 && text.charCodeAt(open - 1) === 0x20 ? open - 1 : open,
-    vendorId: text.slice(open + 1, open + 5).toLowerCase(),
-    deviceId: text.slice(open + 6, open + 10).toLowerCase(),
-  };
+function idsSuffix(text: string, from: number, end: number): number {
+  const open = end - 11;
+  return open >= from && text.charCodeAt(open) === 0x5b && text.charCodeAt(end - 1) === 0x5d && isIdPairAt(text, open + 1)
+    ? open : -1;
 }
 
-const NUMERIC_IDS = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
-/** names.c for a class pci.ids does not know (made once: a regex literal is a new RegExp each time it is evaluated). */
-const UNNAMED_CLASS = /^Class ([0-9a-fA-F]{4})$/;
-/** `lspci` without -n, names.c for an unknown device: "Device 1234:1111", or "Intel Corporation Device 0d57". */
-const PLAIN_UNKNOWN_IDS = /^Device ([0-9a-fA-F]{4}):([0-9a-fA-F]{4})$/;
-const PLAIN_UNKNOWN_DEVICE = / Device ([0-9a-fA-F]{4})$/;
+/** Where the names before idsSuffix's "[" at `open` end: the space before it is not theirs. */
+function namesEnd(text: string, from: number, open: number): number {
+  return open > from && text.charCodeAt(open - 1) === 0x20 ? open - 1 : open;
+}
 
 /**
  * Parse a device header line; null when the line is not one. Accepts `lspci`, `-n`, `-nn`, `-D`,
- * `-P`/`-PP`, `-v` (prog-if) forms. Linear time: only end-anchored regexes with literal starts.
+ * `-P`/`-PP`, `-v` (prog-if) forms. Linear time, without regexes for lspci's own forms: the
+ * parts are found by position and only the values are copied out (a big host has thousands of
+ * headers).
  */
 export function parseLspciHeader(
   line: string,
@@ -155,45 +193,55 @@ export function parseLspciHeader(
 ): LspciHeader | null {
   const space = line.indexOf(' ');
   if (space <= 0) return null;
-  const path = parseAddressPath(line.slice(0, space), secondaryBusOf);
-  if (!path) return null;
-  const rest = line.slice(space + 1);
-  const colon = rest.indexOf(': ');
+  let address = line.slice(0, space);
+  let parent: string | null | undefined;
+  // lspci -D prints every address in canonical form: no parse and format round trip for it.
+  if (!isCanonicalPciAddress(address)) {
+    const path = parseAddressPath(address, secondaryBusOf);
+    if (!path) return null;
+    ({ address, parent } = path);
+  }
   // "-n" prints "0600: 8086:29c0"; with a name the class is "Host bridge [0600]" or "Host bridge".
-  const classPart = colon >= 0 ? rest.slice(0, colon) : rest.endsWith(':') ? rest.slice(0, -1) : null;
-  if (classPart === null || classPart.length === 0) return null;
-  let tail = colon >= 0 ? rest.slice(colon + 2) : '';
+  const classStart = space + 1;
+  const colon = line.indexOf(': ', classStart);
+  const classEnd = colon >= 0 ? colon : line.length > classStart && line.charCodeAt(line.length - 1) === 0x3a ? line.length - 1 : -1;
+  if (classEnd <= classStart) return null;
 
-  let className: string | null = classPart;
+  let className: string | null = null;
   let classCode: string | null = null;
-  const unnamedClass = UNNAMED_CLASS.exec(classPart);
-  if (HEX4.test(classPart) || unnamedClass) {
-    // "-n" prints "0600"; names.c prints "Class 1234" for a class pci.ids does not know.
-    className = null;
-    classCode = (unnamedClass ? unnamedClass[1]! : classPart).toLowerCase();
-  } else if (classPart.endsWith(']') && classPart.length >= 6 && classPart[classPart.length - 6] === '[') {
-    const code = classPart.slice(-5, -1);
-    if (HEX4.test(code)) {
-      classCode = code.toLowerCase();
-      const name = classPart.slice(0, -6).trimEnd();
-      className = name === '' || name === 'Class' ? null : name;
-    }
+  const classLength = classEnd - classStart;
+  if (classLength === 4 && isHex4At(line, classStart)) {
+    // "-n" prints "0600".
+    classCode = idAt(line, classStart);
+  } else if (classLength === 10 && line.startsWith('Class ', classStart) && isHex4At(line, classStart + 6)) {
+    // names.c prints "Class 1234" for a class pci.ids does not know.
+    classCode = idAt(line, classStart + 6);
+  } else if (classLength >= 6 && line.charCodeAt(classEnd - 1) === 0x5d && line.charCodeAt(classEnd - 6) === 0x5b && isHex4At(line, classEnd - 5)) {
+    classCode = idAt(line, classEnd - 5);
+    let nameEnd = classEnd - 6;
+    while (nameEnd > classStart && isBlank(line.charCodeAt(nameEnd - 1))) nameEnd--;
+    const unnamed = nameEnd === classStart || (nameEnd - classStart === 5 && line.startsWith('Class', classStart));
+    className = unnamed ? null : line.slice(classStart, nameEnd);
+  } else {
+    className = line.slice(classStart, classEnd);
   }
 
+  const tailStart = colon >= 0 ? colon + 2 : line.length;
+  let tailEnd = line.length;
   let progIf: string | null = null;
-  const progAt = progIfSuffix(tail);
+  const progAt = progIfSuffix(line, tailStart);
   if (progAt >= 0) {
-    progIf = tail.slice(progAt + 10, progAt + 12).toLowerCase();
-    tail = tail.slice(0, progAt);
+    progIf = hexAt(line, progAt + 10, 2);
+    tailEnd = progAt;
   }
   let revision: string | null = null;
-  const revAt = revisionSuffix(tail);
+  const revAt = revisionSuffix(line, tailStart, tailEnd);
   if (revAt >= 0) {
-    revision = tail.slice(revAt + 6, revAt + 8).toLowerCase();
-    tail = tail.slice(0, revAt);
+    revision = hexAt(line, revAt + 6, 2);
+    tailEnd = revAt;
   }
-  const { vendorId, deviceId, names } = parseDescription(tail);
-  return { address: path.address, parent: path.parent, className, classCode, vendorId, deviceId, names, revision, progIf };
+  const { vendorId, deviceId, names } = descriptionAt(line, tailStart, tailEnd);
+  return { address, parent, className, classCode, vendorId, deviceId, names, revision, progIf };
 }
 
 /**
@@ -202,18 +250,26 @@ export function parseLspciHeader(
  * "Device 1234:1111" (unknown vendor), "Intel Corporation Device 0d57" (unknown device, no -nn).
  */
 export function parseDescription(text: string): { vendorId: string | null; deviceId: string | null; names: string | null } {
-  const numeric = NUMERIC_IDS.exec(text) ?? PLAIN_UNKNOWN_IDS.exec(text);
-  if (numeric) return { vendorId: numeric[1]!.toLowerCase(), deviceId: numeric[2]!.toLowerCase(), names: null };
-  const bracketed = idsSuffix(text);
-  if (bracketed) {
-    const names = text.slice(0, bracketed.index);
-    return { vendorId: bracketed.vendorId, deviceId: bracketed.deviceId, names: names === '' ? null : names };
+  return descriptionAt(text, 0, text.length);
+}
+
+/** parseDescription of text[from, end), read in place. */
+function descriptionAt(text: string, from: number, end: number): { vendorId: string | null; deviceId: string | null; names: string | null } {
+  const length = end - from;
+  // "8086:10d3" (-n), or "Device 1234:1111" (unknown vendor, no -nn).
+  const pairAt = length === 9 ? from : length === 16 && text.startsWith('Device ', from) ? from + 7 : -1;
+  if (pairAt >= 0 && isIdPairAt(text, pairAt)) return { vendorId: idAt(text, pairAt), deviceId: idAt(text, pairAt + 5), names: null };
+  const open = idsSuffix(text, from, end);
+  if (open >= 0) {
+    const stop = namesEnd(text, from, open);
+    return { vendorId: idAt(text, open + 1), deviceId: idAt(text, open + 6), names: stop === from ? null : text.slice(from, stop) };
   }
-  const plainUnknown = PLAIN_UNKNOWN_DEVICE.exec(text);
-  if (plainUnknown) {
-    return { vendorId: null, deviceId: plainUnknown[1]!.toLowerCase(), names: `${text.slice(0, plainUnknown.index)} Device` };
+  // " Device 0d57" at the end: an unknown device of a known vendor.
+  const unknownAt = end - 12;
+  if (unknownAt >= from && text.startsWith(' Device ', unknownAt) && isHex4At(text, unknownAt + 8)) {
+    return { vendorId: null, deviceId: idAt(text, unknownAt + 8), names: `${text.slice(from, unknownAt)} Device` };
   }
-  return { vendorId: null, deviceId: null, names: text === '' ? null : text };
+  return { vendorId: null, deviceId: null, names: length === 0 ? null : text.slice(from, end) };
 }
 
 interface NamePair {
@@ -249,6 +305,16 @@ export class VendorNames {
     }
     return { vendorName: null, deviceName: names };
   }
+
+  /**
+   * split, when nothing learnt later can change it: the names say the vendor themselves, or the
+   * vendor is learnt already (the first name learnt for a vendor stays). null when it still can:
+   * such names are split once the whole text is read.
+   */
+  splitIfSettled(vendorId: string | null, names: string): NamePair | null {
+    const settled = names === 'Device' || names.endsWith(' Device') || (vendorId !== null && this.byId.has(vendorId));
+    return settled ? this.split(vendorId, names) : null;
+  }
 }
 
 /**
@@ -259,12 +325,12 @@ export class VendorNames {
 export function parseSubsystemValue(value: string): {
   vendorId: string | null; deviceId: string | null; name: string | null; text: string;
 } {
-  const ids = idsSuffix(value);
-  const text = ids ? value.slice(0, ids.index) : value;
+  const open = idsSuffix(value, 0, value.length);
+  const text = open >= 0 ? value.slice(0, namesEnd(value, 0, open)) : value;
   const name = text === 'Device' ? '' : text.endsWith(' Device') ? text.slice(0, -7) : text;
   return {
-    vendorId: ids ? ids.vendorId : null,
-    deviceId: ids ? ids.deviceId : null,
+    vendorId: open >= 0 ? idAt(value, open + 1) : null,
+    deviceId: open >= 0 ? idAt(value, open + 6) : null,
     name: name === '' ? null : name,
     text,
   };
@@ -338,8 +404,8 @@ export function parseAcsWords(text: string, from = 0, to = text.length): number 
   return seen === 0x7f ? value : null;
 }
 
-/** The characters `split(/\s+/)` splits on; ASCII (every letter of an ACS line) decided first. */
-function isBlank(c: number): boolean {
+/** The characters `split(/\s+/)` splits on (and `\s` matches, and trim() removes); ASCII decided first. */
+export function isBlank(c: number): boolean {
   if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
   return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
     || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
@@ -400,23 +466,28 @@ export function pcieTypeFromCode(code: number): PcieType {
 }
 
 /**
- * The PCI Express capability name: `Express (v2) Root Port (Slot+), MSI 00` (-vv),
- * `Express Root Complex Integrated Endpoint, MSI 00` (-v), `..., IntMsgNum 0` (pciutils >= 3.11).
- * null when the text is not an Express capability.
+ * The PCI Express capability name text[from, end): `Express (v2) Root Port (Slot+), MSI 00`
+ * (-vv), `Express Root Complex Integrated Endpoint, MSI 00` (-v), `..., IntMsgNum 0` (pciutils
+ * >= 3.11). null when the text is not an Express capability. Read in place: every PCIe function
+ * has one.
  */
-export function parseExpressCapability(name: string): { type: PcieType; slot: boolean | null } | null {
-  if (!name.startsWith('Express ')) return null;
-  let rest = name.slice(8);
-  if (rest.startsWith('(v')) {
-    const close = rest.indexOf(') ');
+export function parseExpressCapability(
+  text: string, from = 0, end = text.length,
+): { type: PcieType; slot: boolean | null } | null {
+  if (end - from < 8 || !text.startsWith('Express ', from)) return null;
+  let at = from + 8;
+  if (at + 2 <= end && text.startsWith('(v', at)) {
+    const close = indexWithin(text, ') ', at, end);
     if (close < 0) return null;
-    rest = rest.slice(close + 2);
+    at = close + 2;
   }
-  const entry = PCIE_TYPE_NAMES.find(([label]) => rest.startsWith(label));
-  if (!entry) return null;
-  const after = rest.slice(entry[0].length);
-  const slot = after.includes('(Slot+)') ? true : after.includes('(Slot-)') ? false : null;
-  return { type: entry[1], slot };
+  for (const [label, type] of PCIE_TYPE_NAMES) {
+    if (at + label.length > end || !text.startsWith(label, at)) continue;
+    const after = at + label.length;
+    const slot = indexWithin(text, '(Slot+)', after, end) >= 0 ? true : indexWithin(text, '(Slot-)', after, end) >= 0 ? false : null;
+    return { type, slot };
+  }
+  return null;
 }
 
 /**

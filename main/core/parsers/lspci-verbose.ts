@@ -32,8 +32,8 @@
 import type { ParseIssue, ParseResult, PcieType } from '../model/snapshot.ts';
 import type { FunctionPatch } from '../snapshot/parts.ts';
 import {
-  VendorNames, buildLink, clipLine, lspciSpeedToSysfs, parseAcsWords, parseExpressCapability, parseLspciHeader,
-  parseModuleList, parseSubsystemValue,
+  VendorNames, buildLink, clipLine, indexWithin, isBlank, keyAt, lspciSpeedToSysfs, parseAcsWords, parseExpressCapability,
+  parseLspciHeader, parseModuleList, parseSubsystemValue,
   type LspciFunctions, type LspciHeader,
 } from './lspci-common.ts';
 import { CONFIG_SPACE_SIZE, LEGACY_CONFIG_SIZE, decodeConfigSpace, parseHexDumpLine, readHexDumpLine } from './lspci-config-space.ts';
@@ -79,6 +79,7 @@ interface Block {
  */
 interface Closed {
   patch: FunctionPatch;
+  /** The names still to split into vendor and device (see closeBlock), else null. */
   names: string | null;
   vendorId: string | null;
   /** No driver line, and no -v to say that -k was in effect (another device's -k line will). */
@@ -121,10 +122,8 @@ function newBlock(patch: FunctionPatch, names: string | null): Block {
   };
 }
 
-/** DevCap's FLReset+ and AFCap's FLR+ (made once: a regex literal is a new RegExp each time it is evaluated). */
-const FLR_CAPABLE = /(?:^|\s)FLReset\+/;
+/** AFCap's FLR+ (made once: a regex literal is a new RegExp each time it is evaluated). */
 const AF_FLR_CAPABLE = /\bFLR\+/;
-const BUS_NUMBERS = /secondary=([0-9a-fA-F]{2}), subordinate=([0-9a-fA-F]{2})/;
 /** The top-level lines this parser reads (Region, Status, Latency... are not among them). */
 const TOP_LEVEL_KEYS = [
   'Capabilities: ', 'Control:', 'Flags:', 'Subsystem: ', 'Physical Slot: ', 'IOMMU group: ', 'NUMA node: ',
@@ -137,29 +136,25 @@ const KEYS_BY_INITIAL: (TopLevelKey[] | undefined)[] = Array.from({ length: 128 
   return keys.length ? keys : undefined;
 });
 
-/** text[at...] starts with key; compared in place so that skipped lines are never copied. */
-function keyAt(text: string, at: number, key: string): boolean {
-  for (let i = 0; i < key.length; i++) {
-    if (text.charCodeAt(at + i) !== key.charCodeAt(i)) return false;
-  }
-  return true;
-}
-
 /** keyAt, with the key ending by `stop`: a key ending in a space must not match a trimmed one. */
 function keyWithin(text: string, at: number, stop: number, key: string): boolean {
   return at + key.length <= stop && keyAt(text, at, key);
 }
 
-/** The first index of `needle` in text[from, stop), or -1 (indexOf would search on past the line). */
-function indexWithin(text: string, needle: string, from: number, stop: number): number {
-  const initial = needle.charCodeAt(0);
-  for (let i = from; i + needle.length <= stop; i++) {
-    if (text.charCodeAt(i) === initial && keyAt(text, i, needle)) return i;
-  }
-  return -1;
-}
-
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/**
+ * The number text[at...] starts with when it is 1 to 9 digits that end a word, as /\d{1,9}\b/
+ * reads it there (the line ending at `stop`); -1 when it is not.
+ */
+function wordNumberAt(text: string, at: number, stop: number): number {
+  let end = at;
+  let value = 0;
+  for (; end < stop && isDigit(text.charCodeAt(end)); end++) value = value * 10 + text.charCodeAt(end) - 0x30;
+  const digits = end - at;
+  // \b after the digits: the line ends, or what follows is not a word character.
+  return digits >= 1 && digits <= 9 && (end === stop || !isWordCharacter(text.charCodeAt(end))) ? value : -1;
+}
 
 /**
  * `LnkCap:`/`LnkSta:` line text[from, stop): the speed and width as the regexes
@@ -177,26 +172,45 @@ function readLink(
     const length = end > value && keyWithin(text, end, stop, 'GT/s') ? end + 4 - value : keyWithin(text, value, stop, 'unknown') ? 7 : 0;
     if (length === 0) continue;
     const spelling = text.slice(value, value + length);
-    speed = speeds.get(spelling) ?? null;
-    if (!speeds.has(spelling)) {
-      speed = lspciSpeedToSysfs(spelling);
-      speeds.set(spelling, speed);
-    }
+    // A spelling whose sysfs form is null has null, not undefined, in the map.
+    const known = speeds.get(spelling);
+    speed = known === undefined ? lspciSpeedToSysfs(spelling) : known;
+    if (known === undefined) speeds.set(spelling, speed);
     break;
   }
   let width: number | null = null;
   for (let at = indexWithin(text, 'Width x', from, stop); at >= 0; at = indexWithin(text, 'Width x', at + 1, stop)) {
-    let end = at + 7;
-    let lanes = 0;
-    for (; end < stop && isDigit(text.charCodeAt(end)); end++) lanes = lanes * 10 + text.charCodeAt(end) - 0x30;
-    const digits = end - at - 7;
-    // \b after the digits: the line ends, or what follows is not a word character.
-    if (digits >= 1 && digits <= 9 && (end === stop || !isWordCharacter(text.charCodeAt(end)))) {
+    const lanes = wordNumberAt(text, at + 7, stop);
+    if (lanes >= 0) {
       width = lanes;
       break;
     }
   }
   return { speed, width };
+}
+
+/**
+ * Where `secondary=XX, subordinate=YY` starts in a `Bus:` line's value text[from, stop) (lspci.c
+ * show_htype1), as /secondary=([0-9a-fA-F]{2}), subordinate=([0-9a-fA-F]{2})/ finds it; -1 when
+ * it is not there.
+ */
+function busNumbersAt(text: string, from: number, stop: number): number {
+  for (let at = indexWithin(text, 'secondary=', from, stop); at >= 0; at = indexWithin(text, 'secondary=', at + 1, stop)) {
+    if (at + 28 <= stop && isHexDigit(text.charCodeAt(at + 10)) && isHexDigit(text.charCodeAt(at + 11))
+      && keyAt(text, at + 12, ', subordinate=') && isHexDigit(text.charCodeAt(at + 26)) && isHexDigit(text.charCodeAt(at + 27))) return at;
+  }
+  return -1;
+}
+
+/**
+ * DevCap's "FLReset+" (the capability bit) in text[from, stop) at its start or after a blank, as
+ * /(?:^|\s)FLReset\+/ finds it in the line.
+ */
+function flrCapableWithin(text: string, from: number, stop: number): boolean {
+  for (let at = indexWithin(text, 'FLReset+', from, stop); at >= 0; at = indexWithin(text, 'FLReset+', at + 1, stop)) {
+    if (at === from || isBlank(text.charCodeAt(at - 1))) return true;
+  }
+  return false;
 }
 
 function isWordCharacter(c: number): boolean {
@@ -282,6 +296,15 @@ function topLevelKey(text: string, at: number, keys: readonly TopLevelKey[]): To
   return null;
 }
 
+/**
+ * Whether address a sorts after b in lspci's order: canonical addresses compare as strings, and a
+ * longer domain is a larger one. It is a strict order on any two strings, so addresses that keep
+ * sorting after one another are all different, canonical or not.
+ */
+function sortsAfter(a: string, b: string): boolean {
+  return a.length > b.length || (a.length === b.length && a > b);
+}
+
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d;
 }
@@ -298,13 +321,44 @@ function decimalWithin(text: string, from: number, stop: number): number | null 
   return value;
 }
 
-export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
+/**
+ * The lspci output text[from, to): the whole text unless it is part of a larger one, such as a
+ * section of collector output, which is then read in place (see collector-output.ts sectionSpan).
+ */
+export function parseLspciVerbose(text: string, from = 0, to = text.length): ParseResult<LspciFunctions> {
   const issues: ParseIssue[] = [];
   const blocks: Closed[] = [];
-  const seen = new Set<string>();
+  // lspci lists devices sorted by address (lspci.c sort_them: domain, bus, device, function), so
+  // while each header's address sorts after the one before, no address can be a repeat: the set
+  // of addresses seen is made only once that order breaks (e.g. two captures pasted together).
+  let lastAddress = '';
+  let seen: Set<string> | null = null;
+  const isRepeat = (address: string): boolean => {
+    if (seen === null) {
+      if (sortsAfter(address, lastAddress)) {
+        lastAddress = address;
+        return false;
+      }
+      seen = new Set(blocks.map((b) => b.patch.address));
+    }
+    if (seen.has(address)) return true;
+    seen.add(address);
+    return false;
+  };
   const vendors = new VendorNames();
+  // The secondary buses of the `Bus:` lines read so far, which `-P` paths leave out after their
+  // first segment (lspci.c show_slot_path). Noted in text order and put in a map only when such a
+  // path needs one: most output has no such path, and a big host thousands of bridges.
+  const busLineBridges: string[] = [];
+  const busLineSecondaries: number[] = [];
   const secondaryBuses = new Map<string, number>();
-  const secondaryBusOf = (bridge: string) => secondaryBuses.get(bridge);
+  let indexedBusLines = 0;
+  const secondaryBusOf = (bridge: string) => {
+    for (; indexedBusLines < busLineBridges.length; indexedBusLines++) {
+      secondaryBuses.set(busLineBridges[indexedBusLines]!, busLineSecondaries[indexedBusLines]!);
+    }
+    return secondaryBuses.get(bridge);
+  };
   let current: Block | null = null;
   let skipping = false;
   let anyGroup = false;
@@ -318,7 +372,7 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
   const config = new Uint8Array(CONFIG_SPACE_SIZE);
   const finish = () => {
     if (current) {
-      blocks.push(closeBlock(current, config));
+      blocks.push(closeBlock(current, config, vendors));
       config.fill(0, 0, current.configLength);
     }
     current = null;
@@ -327,12 +381,12 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
   const dumpBytes = new Uint8Array(16);
   const dumpAt = { offset: 0 };
   let lineNumber = 0;
-  let start = 0;
+  let start = from;
   // Lines are walked by position: most of a -vvv text is detail of capabilities nobody reads
   // here (AER, MSI, DevCtl2...), and those lines are skipped without being copied.
-  while (start <= text.length) {
+  while (start <= to) {
     let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
+    if (end < 0 || end > to) end = to;
     const lineStart = start;
     start = end + 1;
     lineNumber++;
@@ -374,12 +428,11 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
       const header = parseLspciHeader(line, secondaryBusOf);
       if (header) {
         finish();
-        if (seen.has(header.address)) {
+        if (isRepeat(header.address)) {
           issues.push({ line: lineNumber, message: `device ${header.address} appears twice; the later block is ignored` });
           skipping = true;
           continue;
         }
-        seen.add(header.address);
         skipping = false;
         const patch = newPatch(header);
         vendors.learn(header.vendorId, header.names);
@@ -433,6 +486,18 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
         else patch.numaNode = number;
         return;
       }
+      case 'Bus: ': {
+        const numbers = busNumbersAt(text, first + key.length, stop);
+        if (numbers < 0) {
+          issues.push({ line: at, message: `unreadable bridge bus numbers: ${clipLine(text.slice(first + key.length, stop))}` });
+          return;
+        }
+        patch.secondaryBus = parseInt(text.slice(numbers + 10, numbers + 12), 16);
+        patch.subordinateBus = parseInt(text.slice(numbers + 26, numbers + 28), 16);
+        busLineBridges.push(patch.address);
+        busLineSecondaries.push(patch.secondaryBus);
+        return;
+      }
     }
     const value = text.slice(first + key.length, stop);
     switch (key) {
@@ -464,17 +529,6 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
       case 'Kernel modules: ':
         patch.modules = parseModuleList(value);
         anyKernelLine = true;
-        return;
-      case 'Bus: ': {
-        const bus = BUS_NUMBERS.exec(value);
-        if (!bus) {
-          issues.push({ line: at, message: `unreadable bridge bus numbers: ${clipLine(value)}` });
-          return;
-        }
-        patch.secondaryBus = parseInt(bus[1]!, 16);
-        patch.subordinateBus = parseInt(bus[2]!, 16);
-        secondaryBuses.set(patch.address, patch.secondaryBus);
-      }
     }
   }
 
@@ -491,9 +545,8 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
     }
     block.capability = capabilityKind(text, nameStart, stop);
     if (block.capability === 'express' && !block.express) {
-      const name = text.slice(nameStart, stop);
-      block.express = parseExpressCapability(name);
-      if (!block.express) issues.push({ line: at, message: `unknown PCI Express capability text: ${clipLine(name)}` });
+      block.express = parseExpressCapability(text, nameStart, stop);
+      if (!block.express) issues.push({ line: at, message: `unknown PCI Express capability text: ${clipLine(text.slice(nameStart, stop))}` });
     } else if (block.capability === 'acs') {
       block.acsSeen = true;
     } else if (block.capability === 'af') {
@@ -528,10 +581,10 @@ export function parseLspciVerbose(text: string): ParseResult<LspciFunctions> {
           block.previous = 'SltCap';
         } else if (previous === 'DevCap') {
           // FLReset+ here is the capability bit; DevCtl's continuation has the control bit.
-          if (FLR_CAPABLE.test(text.slice(first, stop))) block.flr = true;
+          if (flrCapableWithin(text, first, stop)) block.flr = true;
         } else if (previous === 'SltCap' && keyAt(text, first, 'Slot #')) {
-          const slot = /^Slot #(\d{1,9})\b/.exec(text.slice(first, stop));
-          if (slot) block.slotNumber = parseInt(slot[1]!, 10);
+          const slot = wordNumberAt(text, first + 6, stop);
+          if (slot >= 0) block.slotNumber = slot;
         }
         return;
       }
@@ -569,8 +622,11 @@ function addDump(block: Block, config: Uint8Array, offset: number, bytes: ArrayL
   block.configLength = Math.max(block.configLength, offset + count);
 }
 
-/** Everything the block says by itself, once its last line is read; `config` holds its dump. */
-function closeBlock(block: Block, config: Uint8Array): Closed {
+/**
+ * Everything the block says by itself, once its last line is read; `config` holds its dump,
+ * `vendors` the vendor names learnt so far.
+ */
+function closeBlock(block: Block, config: Uint8Array, vendors: VendorNames): Closed {
   const patch = block.patch;
   if (block.detail >= 1) {
     // show_terse prints prog-if in verbose mode whenever it is non-zero or has a name.
@@ -625,13 +681,28 @@ function closeBlock(block: Block, config: Uint8Array): Closed {
       patch.subsystemDeviceId = '0000';
     }
   }
+  // The names are split now, while they are at hand, unless a vendor learnt further on can still
+  // change that: then settle splits them (reading them again then is a cache miss per device).
+  let unsplit: string | null = null;
+  if (block.names !== null) {
+    const pair = vendors.splitIfSettled(block.vendorId, block.names);
+    if (pair) {
+      patch.vendorName = pair.vendorName;
+      patch.deviceName = pair.deviceName;
+    } else {
+      unsplit = block.names;
+    }
+  }
   return {
-    patch, names: block.names, vendorId: block.vendorId, driverUnsaid: !block.driverSeen && block.detail < 1,
+    patch, names: unsplit, vendorId: block.vendorId, driverUnsaid: !block.driverSeen && block.detail < 1,
     groupSeen: block.groupSeen, denied: block.denied, legacyDump: block.configLength === LEGACY_CONFIG_SIZE,
   };
 }
 
-/** What depends on the whole text: learnt vendor names, and whether any device showed a group, a -k line or a 4096-byte dump. */
+/**
+ * What depends on the whole text: learnt vendor names (for the names closeBlock left), and whether
+ * any device showed a group, a -k line or a 4096-byte dump.
+ */
 function settle(
   closed: Closed, vendors: VendorNames, anyGroup: boolean, anyKernelLine: boolean, extendedDump: boolean,
 ): FunctionPatch {

@@ -231,13 +231,17 @@ interface RawFunction {
   unreadable: Set<string> | null;
 }
 
+/** Whether text[start, end) is `word`. */
+function wordAt(text: string, start: number, end: number, word: string): boolean {
+  return end - start === word.length && text.startsWith(word, start);
+}
+
 /** Which of the links the patch needs text[start, end) names: `virtfn` for any `virtfn…`. */
 function linkAt(text: string, start: number, end: number): 'driver' | 'iommu_group' | 'physfn' | 'virtfn' | null {
-  const length = end - start;
-  if (length === 6 && text.startsWith('driver', start)) return 'driver';
-  if (length === 11 && text.startsWith('iommu_group', start)) return 'iommu_group';
-  if (length === 6 && text.startsWith('physfn', start)) return 'physfn';
-  if (length >= 6 && text.startsWith('virtfn', start)) return 'virtfn';
+  if (wordAt(text, start, end, 'driver')) return 'driver';
+  if (wordAt(text, start, end, 'iommu_group')) return 'iommu_group';
+  if (wordAt(text, start, end, 'physfn')) return 'physfn';
+  if (end - start >= 6 && text.startsWith('virtfn', start)) return 'virtfn';
   return null;
 }
 
@@ -270,7 +274,8 @@ function scanLines(content: string, from: number, firstLine: number, visit: (l: 
     const at = start;
     start = end + 1;
     if (stop === at) continue;
-    let sp = content.indexOf(' ', at);
+    // Tags are one character: the first space is searched for only when it is not just after it.
+    let sp = content.charCodeAt(at + 1) === 0x20 && content.charCodeAt(at) !== 0x20 ? at + 1 : content.indexOf(' ', at);
     if (sp < 0 || sp > stop) sp = stop;
     const nameStart = Math.min(sp + 1, stop);
     let nameEnd = content.indexOf(' ', nameStart);
@@ -285,6 +290,11 @@ function scanLines(content: string, from: number, firstLine: number, visit: (l: 
     l.valueStart = Math.min(nameEnd + 1, stop);
     if (visit(l) === false) return;
   }
+}
+
+/** The line as a record, for a note or an issue: only such lines are copied out whole. */
+function recordOf(content: string, l: LineSpan): RecordLine {
+  return { tag: content.slice(l.at, l.tagEnd), rest: content.slice(l.nameStart, l.stop), line: l.line };
 }
 
 /**
@@ -308,7 +318,8 @@ function attributeLine(block: RawFunction, attr: number): number {
 /** The blocks of the pci section, each handed to `done` once its last line is read. */
 function readPciBlocks(ctx: Ctx, content: string, done: (block: RawFunction) => void): void {
   let cur: RawFunction | null = null;
-  scanLines(content, 0, 1, ({ line, at, stop, tag, tagEnd, nameStart, nameEnd, valueStart }) => {
+  scanLines(content, 0, 1, (l) => {
+    const { line, at, stop, tag, nameStart, nameEnd, valueStart } = l;
     if (tag === 0x50 /* P */) {
       if (cur) done(cur);
       cur = {
@@ -327,7 +338,7 @@ function readPciBlocks(ctx: Ctx, content: string, done: (block: RawFunction) => 
       else if (link === 'physfn') cur.physfn = content.slice(valueStart, stop);
       else if (link === 'virtfn') (cur.virtfns ??= new Map()).set(content.slice(nameStart, nameEnd), content.slice(valueStart, stop));
     } else {
-      const r: RecordLine = { tag: content.slice(at, tagEnd), rest: content.slice(nameStart, stop), line };
+      const r = recordOf(content, l);
       if (r.tag !== '!') {
         unknownLine(ctx, r);
         return;
@@ -378,7 +389,8 @@ function speedGts(speed: string | null): number | null {
     i++;
     while (isDigit(speed.charCodeAt(i))) i++;
   }
-  return speed.startsWith(' GT/s', i) ? Number(speed.slice(0, i)) : null;
+  // parseFloat reads the same digits (a space follows them), without copying them out.
+  return speed.startsWith(' GT/s', i) ? parseFloat(speed) : null;
 }
 
 function linkSpeed(value: string | undefined): string | null {
@@ -414,6 +426,9 @@ function linkOf(values: readonly (string | undefined)[]): Link | null {
   const downgraded = slower || narrower ? true : speedKnown && widthKnown ? false : null;
   return { currentSpeed, currentWidth, maxSpeed, maxWidth: maximumWidth, downgraded };
 }
+
+/** The virtfn links of a function that has none (most have none). */
+const NO_LINKS: readonly string[] = [];
 
 /**
  * What `reset_method` values are separated by. Like the other regexes used per line or block,
@@ -492,7 +507,7 @@ function toPatch(ctx: Ctx, raw: RawFunction, groupOf: ReadonlyMap<string, number
   if (a[BOOT_VGA] !== undefined) bootVga = a[BOOT_VGA].trim() === '1';
   else if (!raw.unreadable?.has('boot_vga')) bootVga = classCode && isVgaClass(classCode) ? null : false;
 
-  const vfLinks = raw.virtfns === null ? [] : [...raw.virtfns.keys()]
+  const vfLinks = raw.virtfns === null ? NO_LINKS : [...raw.virtfns.keys()]
     .filter((n) => /^virtfn\d+$/.test(n))
     .sort((x, y) => Number(x.slice(6)) - Number(y.slice(6)));
   let sriov: FunctionPatch['sriov'] = null;
@@ -564,12 +579,35 @@ function addRootBuses(seen: Map<string, RootBus>, path: string): void {
 // ---------------------------------------------------------------------------------------------
 // iommu-groups, iommu-class
 
-/** `0x%016llx 0x%016llx <type>` (spec 3.1). */
-const RESERVED_REGION = /^(0x[0-9a-fA-F]+) (0x[0-9a-fA-F]+) (\S+)$/;
+/** `0x%016llx 0x%016llx <type>` (spec 3.1); tested, not matched: its two spaces then split it. */
+const RESERVED_REGION = /^0x[0-9a-fA-F]+ 0x[0-9a-fA-F]+ \S+$/;
 
+/**
+ * Sorts addresses in place (comparePciAddresses) unless they already are in order, as a group's
+ * members nearly always are: the collector lists them with the shell's glob (`devices/*`), which
+ * sorts them.
+ */
+function sortAddresses(addresses: string[]): void {
+  for (let i = 1; i < addresses.length; i++) {
+    if (comparePciAddresses(addresses[i - 1]!, addresses[i]!) > 0) {
+      addresses.sort(comparePciAddresses);
+      return;
+    }
+  }
+}
+
+/**
+ * The `iommu-groups` section, read by position like the pci section: a big host has thousands
+ * of groups, and only their numbers, types, regions and member names are copied out.
+ */
 function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
   const groups: IommuGroup[] = [];
-  let cur: IommuGroup | null = null;
+  // The group being read: its number (null before the first `G` line and after an unreadable
+  // one), its type, and whether its reserved_regions file was read. Its object is made when it
+  // ends, with all it holds, rather than filled in as its lines come.
+  let id: number | null = null;
+  let type: string | null = null;
+  let regionsRead = false;
   // The groups' lists are collected in one list each, group after group, and a group gets a copy
   // of its part when it ends: an array grown by push keeps room for 17 entries, and a big host
   // has thousands of groups of one or two members and regions each, all kept in the snapshot.
@@ -581,58 +619,55 @@ function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
   let otherMembersFrom = 0;
   let regionsFrom = 0;
   const finishGroup = () => {
-    if (cur) {
-      cur.devices = devices.slice(devicesFrom);
-      cur.otherMembers = otherMembers.slice(otherMembersFrom);
-      if (cur.reservedRegions) cur.reservedRegions = regions.slice(regionsFrom);
+    if (id !== null) {
+      groups.push({
+        id, type, devices: devices.slice(devicesFrom), otherMembers: otherMembers.slice(otherMembersFrom),
+        reservedRegions: regionsRead ? regions.slice(regionsFrom) : null,
+      });
     }
     devicesFrom = devices.length;
     otherMembersFrom = otherMembers.length;
     regionsFrom = regions.length;
   };
-  for (const r = new RecordLines(content); r.next();) {
-    if (r.tag === 'G') {
+  scanLines(content, 0, 1, (l) => {
+    const { line, stop, tag, nameStart, nameEnd, valueStart } = l;
+    if (tag === 0x47 /* G */) {
       finishGroup();
-      const id = decimal(r.rest);
-      if (id === null) {
-        ctx.issues.push({ line: r.line, message: `iommu-groups: "${r.rest}" is not a group number` });
-        cur = null;
-        continue;
-      }
-      cur = { id, type: null, devices: [], otherMembers: [], reservedRegions: null };
-      groups.push(cur);
-    } else if (r.tag === '!') {
-      note(ctx, r);
-    } else if (!cur) {
-      unknownLine(ctx, r);
-    } else if (r.tag === 'A') {
-      const [name, value] = nameValue(r.rest);
-      if (name === 'type') cur.type = value.trim() || null;
-    } else if (r.tag === 'F' && r.rest === 'reserved_regions') {
+      id = decimal(content.slice(nameStart, stop));
+      type = null;
+      regionsRead = false;
+      if (id === null) ctx.issues.push({ line, message: `iommu-groups: "${content.slice(nameStart, stop)}" is not a group number` });
+    } else if (tag === 0x21 /* ! */) {
+      note(ctx, recordOf(content, l));
+    } else if (id === null) {
+      unknownLine(ctx, recordOf(content, l));
+    } else if (tag === 0x41 /* A */) {
+      if (wordAt(content, nameStart, nameEnd, 'type')) type = content.slice(valueStart, stop).trim() || null;
+    } else if (tag === 0x46 /* F */ && wordAt(content, nameStart, stop, 'reserved_regions')) {
       // The file is there: its regions follow (and replace any listed before).
-      cur.reservedRegions = [];
+      regionsRead = true;
       regionsFrom = regions.length;
-    } else if (r.tag === 'R') {
-      const m = RESERVED_REGION.exec(r.rest.trim());
-      if (m) {
-        cur.reservedRegions ??= [];
-        regions.push({ start: m[1]!, end: m[2]!, type: m[3]! });
+    } else if (tag === 0x52 /* R */) {
+      const region = content.slice(nameStart, stop).trim();
+      if (RESERVED_REGION.test(region)) {
+        const startEnd = region.indexOf(' ');
+        const endEnd = region.indexOf(' ', startEnd + 1);
+        regionsRead = true;
+        regions.push({ start: region.slice(0, startEnd), end: region.slice(startEnd + 1, endEnd), type: region.slice(endEnd + 1) });
       } else {
-        ctx.issues.push({ line: r.line, message: `iommu-groups: reserved region "${r.rest}" is malformed` });
+        ctx.issues.push({ line, message: `iommu-groups: reserved region "${content.slice(nameStart, stop)}" is malformed` });
       }
-    } else if (r.tag === 'M') {
-      const sp = r.rest.indexOf(' ');
-      const name = sp < 0 ? r.rest : r.rest.slice(0, sp);
+    } else if (tag === 0x4d /* M */) {
+      const name = content.slice(nameStart, nameEnd);
       const address = canonicalPciAddress(name);
       if (address) devices.push(address);
       else otherMembers.push(name);
     } else {
-      unknownLine(ctx, r);
+      unknownLine(ctx, recordOf(content, l));
     }
-  }
+  });
   finishGroup();
-  // Most groups have one member: nothing to sort, and no sort call per group.
-  for (const g of groups) if (g.devices.length > 1) g.devices.sort(comparePciAddresses);
+  for (const g of groups) sortAddresses(g.devices);
   return groups.sort((x, y) => x.id - y.id);
 }
 
@@ -647,30 +682,31 @@ function unitKind(name: string, attrDir: string | null): IommuUnitInfo['kind'] {
 /** Always `<attribute dir>/<file>` (intel-iommu/cap): never a bare key such as "constructor". */
 const UNIT_ATTRIBUTE = /^[\w-]+\/[\w.-]+$/;
 
+/** The `iommu-class` section, read by position: each unit lists every device it translates for. */
 function parseUnits(ctx: Ctx, content: string): IommuUnitInfo[] {
   const units: { unit: IommuUnitInfo; attrDir: string | null; attributes: Map<string, string> }[] = [];
   let cur: (typeof units)[number] | null = null;
-  for (const r = new RecordLines(content); r.next();) {
-    if (r.tag === 'U') {
-      const [name] = nameValue(r.rest);
-      cur = { unit: { name, kind: 'other', devices: [], attributes: {} }, attrDir: null, attributes: new Map() };
+  scanLines(content, 0, 1, (l) => {
+    const { stop, tag, nameStart, nameEnd, valueStart } = l;
+    if (tag === 0x55 /* U */) {
+      cur = { unit: { name: content.slice(nameStart, nameEnd), kind: 'other', devices: [], attributes: {} }, attrDir: null, attributes: new Map() };
       units.push(cur);
-    } else if (r.tag === '!') {
-      note(ctx, r);
+    } else if (tag === 0x21 /* ! */) {
+      note(ctx, recordOf(content, l));
     } else if (!cur) {
-      unknownLine(ctx, r);
-    } else if (r.tag === 'K') {
-      cur.attrDir = r.rest;
-    } else if (r.tag === 'A') {
-      const [name, value] = nameValue(r.rest);
-      if (UNIT_ATTRIBUTE.test(name)) cur.attributes.set(name, value);
-      else unknownLine(ctx, r);
-    } else if (r.tag === 'M') {
-      cur.unit.devices.push(nameValue(r.rest)[0]);
+      unknownLine(ctx, recordOf(content, l));
+    } else if (tag === 0x4b /* K */) {
+      cur.attrDir = content.slice(nameStart, stop);
+    } else if (tag === 0x41 /* A */) {
+      const name = content.slice(nameStart, nameEnd);
+      if (UNIT_ATTRIBUTE.test(name)) cur.attributes.set(name, content.slice(valueStart, stop));
+      else unknownLine(ctx, recordOf(content, l));
+    } else if (tag === 0x4d /* M */) {
+      cur.unit.devices.push(content.slice(nameStart, nameEnd));
     } else {
-      unknownLine(ctx, r);
+      unknownLine(ctx, recordOf(content, l));
     }
-  }
+  });
   // fromEntries defines own properties, so a file named "__proto__" cannot reach the prototype.
   return units.map(({ unit, attrDir, attributes }) => ({
     ...unit, kind: unitKind(unit.name, attrDir), attributes: Object.fromEntries(attributes),
@@ -680,7 +716,12 @@ function parseUnits(ctx: Ctx, content: string): IommuUnitInfo[] {
 // ---------------------------------------------------------------------------------------------
 // pci-slots, acpi-tables, dmi-id
 
-function parseSlots(ctx: Ctx, content: string, addresses: string[]): Slot[] {
+/**
+ * The `pci-slots` section. A slot holds the functions its address names; each of those gets the
+ * first slot naming it as its physicalSlot (as lspci's "Physical Slot:"). Elsewhere DMI may still
+ * know the slot, so there sysfs says nothing.
+ */
+function parseSlots(ctx: Ctx, content: string, functions: readonly FunctionPatch[]): Slot[] {
   const slots: Slot[] = [];
   let cur: Slot | null = null;
   for (const r = new RecordLines(content); r.next();) {
@@ -714,9 +755,12 @@ function parseSlots(ctx: Ctx, content: string, addresses: string[]): Slot[] {
     else byPrefix.set(prefix, [slot]);
   }
   if (byPrefix.size > 0) {
-    for (const a of addresses) {
+    for (const f of functions) {
+      const a = f.address;
       const named = byPrefix.get(a.slice(0, a.lastIndexOf('.') + 1));
-      if (named) for (const slot of named) slot.devices.push(a);
+      if (!named) continue;
+      f.physicalSlot = named[0]!.name;
+      for (const slot of named) slot.devices.push(a);
     }
     for (const named of byPrefix.values()) for (const slot of named) slot.devices.sort(comparePciAddresses);
   }
@@ -973,15 +1017,7 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
   issues.push(...patchCtx.issues);
 
   const slotsText = content('pci-slots');
-  const slots = slotsText === null ? [] : parseSlots(ctx('pci-slots'), slotsText, functions.map((f) => f.address));
-  // Set only where a sysfs slot names the function (as lspci's "Physical Slot:"); elsewhere
-  // DMI may still know the slot, so sysfs says nothing. The first slot naming it counts.
-  const slotOf = new Map<string, string>();
-  for (const slot of slots) for (const d of slot.devices) if (!slotOf.has(d)) slotOf.set(d, slot.name);
-  for (const f of functions) {
-    const slot = slotOf.get(f.address);
-    if (slot !== undefined) f.physicalSlot = slot;
-  }
+  const slots = slotsText === null ? [] : parseSlots(ctx('pci-slots'), slotsText, functions);
   issues.push(...groupsCtx.issues);
   unreadable.push(...groupsCtx.unreadable);
 

@@ -42,12 +42,21 @@ function mergeFunctions(parts: SnapshotParts): Map<string, PciFunction> {
         byAddress.set(patch.address, fn);
       }
       applyPatch(fn, patch);
-      // concat rather than push: an array grown by push keeps room for 17 entries, and every
-      // function keeps its list of one or two sources in the snapshot.
-      if (!fn.sources.includes(slice.source)) fn.sources = fn.sources.concat(slice.source);
+      if (!fn.sources.includes(slice.source)) fn.sources = withSource(fn.sources, slice.source);
     }
   }
   return byAddress;
+}
+
+/**
+ * `sources` and then `source`, in a new array of exactly that size: an array grown by push keeps
+ * room for 17 entries, and every function keeps its list of one or two sources in the snapshot.
+ * Short lists are written out: concat with a value that is not an array takes V8's generic path.
+ */
+function withSource(sources: readonly SourceName[], source: SourceName): SourceName[] {
+  if (sources.length === 0) return [source];
+  if (sources.length === 1) return [sources[0]!, source];
+  return sources.concat([source]);
 }
 
 /**
@@ -131,7 +140,7 @@ function deriveTopology(
       const bridge = bridgeForBus.get(bus);
       if (bridge && bridge !== d) {
         d.parent = bridge.address;
-        if (!d.sources.includes('inferred')) d.sources = d.sources.concat('inferred');
+        if (!d.sources.includes('inferred')) d.sources = withSource(d.sources, 'inferred');
       }
     }
   }

@@ -4,7 +4,7 @@
  * becomes an `unreadable` entry saying what is missing and why, so partial knowledge is explicit.
  */
 import type { Snapshot, Unreadable } from '../model/snapshot.ts';
-import type { CollectorOutput, CollectorSection } from '../parsers/collector-output.ts';
+import { sectionSpan, type CollectorOutput, type CollectorSection } from '../parsers/collector-output.ts';
 import { parseSysfsSections } from '../parsers/sysfs-dump.ts';
 import { partsFromTexts, type NamedText } from '../import/from-texts.ts';
 import { buildSnapshot, type ProvenanceInput } from './build-snapshot.ts';
@@ -85,13 +85,17 @@ export function snapshotFromCollectorOutput(
     const format = TEXT_SECTIONS[s.name];
     if (!format || s.content.trim() === '') continue;
     let text = s.content;
+    // Where the content lies in the output, for the parsers that read it there (lspci's: a big
+    // host's biggest section).
+    let within = sectionSpan(s);
     if (s.name === 'cpuinfo') {
       // The script keeps only the first processor block and adds the count as `processors=N`.
       const m = /^processors=(\d+)$/m.exec(text);
       if (m) processors = parseInt(m[1]!, 10);
       text = text.replace(/^processors=\d+\n?/m, '');
+      within = undefined;
     }
-    texts.push({ name: `section ${s.name}`, text, format });
+    texts.push({ name: `section ${s.name}`, text, format, within });
   }
   // One `virsh-dumpxml` section per domain.
   for (const s of sections) {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseCollectorOutput } from '../../../main/core/parsers/collector-output.ts';
+import { parseCollectorOutput, sectionSpan } from '../../../main/core/parsers/collector-output.ts';
 import { LAB_DIR } from '../../helpers/fstree.ts';
 import { runOnCapture } from '../../helpers/run-collector.ts';
 
@@ -136,6 +136,20 @@ describe('framing rules', () => {
       { name: 'c', content: '', exitCode: 2, stderr: '' },
     ]);
     expect(data.complete).toBe(true);
+  });
+
+  it('knows where each section closed by its END marker lies in the output, and no more', () => {
+    for (const output of [mixed, frame(`@@ATLAS ${N} SECTION a`, 'abc', '', `@@ATLAS ${N} END a rc=0`, `@@ATLAS ${N} SECTION c`, '', `@@ATLAS ${N} END c rc=2`)]) {
+      for (const section of parseCollectorOutput(output).data.sections) {
+        const span = sectionSpan(section)!;
+        expect(span.output).toBe(output);
+        expect(output.slice(span.start, span.end)).toBe(section.content);
+      }
+    }
+    // Without its END marker the content is not simply a part of the output (nor is a copy of a section).
+    const cut = parseCollectorOutput(frame(`@@ATLAS ${N} SECTION pci`, 'P 0000:00:00.0 /sys/devices/pci0000:00/0000:00:00.0', '')).data.sections[0]!;
+    expect(sectionSpan(cut)).toBeUndefined();
+    expect(sectionSpan({ ...parseCollectorOutput(mixed).data.sections[0]! })).toBeUndefined();
   });
 
   it('treats marker lines carrying another nonce as content', () => {

@@ -353,6 +353,49 @@ describe('parseLspciVerbose: spellings of other pciutils versions and options', 
     ]);
   });
 
+  it('splits names by a vendor learnt anywhere in the text, before or after the device', () => {
+    const text = [
+      '0000:00:01.0 Ethernet controller [0200]: Acme Widget [1234:0001]',
+      '0000:00:02.0 Ethernet controller [0200]: Acme Device [1234:0002]',
+      '0000:00:03.0 Ethernet controller [0200]: Acme Gadget [1234:0003]',
+      '0000:00:04.0 Ethernet controller [0200]: Other Gadget [5678:0004]',
+      '\tSubsystem: Other Device [5678:0000]',
+      '0000:00:05.0 Ethernet controller [0200]: Device [9999:0005]',
+    ].join('\n');
+    expect(parseLspciVerbose(text).data.functions.map((f) => [f.vendorName, f.deviceName])).toEqual([
+      ['Acme', 'Widget'], ['Acme', null], ['Acme', 'Gadget'], ['Other', 'Gadget'], [null, null],
+    ]);
+  });
+
+  it('a device listed again is reported and its first block kept, in lspci order or out of it', () => {
+    const device = (address: string, group: number) =>
+      `${address} Ethernet controller [0200]: Intel Corporation I210 Gigabit Network Connection [8086:1533] (rev 03)\n\tIOMMU group: ${group}`;
+    const text = [
+      device('0000:00:02.0', 1), device('0000:00:03.0', 2),
+      // Out of order but new, then repeats of an earlier and of the latest device.
+      device('0000:00:01.0', 3), device('0000:00:02.0', 4), device('0000:00:01.0', 5),
+      device('10000:00:00.0', 6), device('0000:00:03.0', 7),
+    ].join('\n');
+    const result = parseLspciVerbose(text);
+    expect(result.data.functions.map((f) => [f.address, f.iommuGroup])).toEqual([
+      ['0000:00:02.0', 1], ['0000:00:03.0', 2], ['0000:00:01.0', 3], ['10000:00:00.0', 6],
+    ]);
+    expect(result.issues).toEqual([
+      { line: 7, message: 'device 0000:00:02.0 appears twice; the later block is ignored' },
+      { line: 9, message: 'device 0000:00:01.0 appears twice; the later block is ignored' },
+      { line: 13, message: 'device 0000:00:03.0 appears twice; the later block is ignored' },
+    ]);
+  });
+
+  it('reads a part of a larger text (a collector output section) in place as it reads that part alone', () => {
+    // Issues count lines from the part's start (the first line of the first part is garbage).
+    for (const part of [`garbage\n${readFixture('lab/mixed/lspci-vvv-nn-D.txt')}`, readFixture('lab/switch/lspci-n-D-xxxx.txt').trimEnd()]) {
+      const around = `0000:ff:00.0 Host bridge [0600]: Intel Corporation Device [8086:29c0]\n\tIOMMU group: 1\n${part}garbage\n\tIOMMU group: x\n`;
+      const from = around.indexOf(part);
+      expect(parseLspciVerbose(around, from, from + part.length)).toEqual(parseLspciVerbose(part));
+    }
+  });
+
   it('a copy with Windows line ends reads the same', () => {
     const text = readFixture('realworld/linuxhw-asus-prime-x570-pro/lspci-vvnn.txt');
     expect(parseLspciVerbose(text.replace(/\n/g, '\r\n'))).toEqual(parseLspciVerbose(text));
