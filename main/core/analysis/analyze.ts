@@ -11,7 +11,7 @@ import { readinessChecks, type Check } from './checklist.ts';
 import { DeviceIndex, kernelGroups } from './device-index.ts';
 import { acsOverrideState, explainGroups, type GroupExplanation } from './explain.ts';
 import { hostCriticalFacts } from './host-critical.ts';
-import { predictReport, type PredictJson } from './predict-report.ts';
+import { matchingPredicted, predictReport, type PredictJson } from './predict-report.ts';
 import { predictGroups, shortAddress } from './predictor/index.ts';
 import { analyzeSlots, type SlotAnalysis } from './slots.ts';
 import { passthroughVerdicts, unknownHostdevs, type AnalysisGroup, type DeviceVerdict, type GroupVerdict } from './verdicts.ts';
@@ -38,14 +38,12 @@ function groupsRead(snapshot: Snapshot): boolean {
 export function analyzeSnapshot(snapshot: Snapshot): Analysis {
   const index = new DeviceIndex(snapshot.devices);
   const prediction = predictGroups(snapshot);
-  const kernel = kernelGroups(snapshot);
   const notes: string[] = [];
 
-  let groups: AnalysisGroup[];
+  let groups: AnalysisGroup[] = kernelGroups(snapshot).map((g) => ({ id: g.id, label: `IOMMU group ${g.id}`, type: g.type, devices: g.devices, predicted: false }));
+  const fromKernel = groups.length > 0;
   let groupNote: string | null = null;
-  if (kernel.length > 0) {
-    groups = kernel.map((g) => ({ id: g.id, label: `IOMMU group ${g.id}`, type: g.type, devices: g.devices, predicted: false }));
-  } else {
+  if (!fromKernel) {
     groups = prediction.predicted.map((g) => ({ id: g.id, label: `predicted group ${g.id}`, type: null, devices: g.devices, predicted: true }));
     groupNote = groupsRead(snapshot)
       ? 'The IOMMU is not active, so nothing can be passed through yet (see the checks iommu-firmware and iommu-enabled); this verdict is for the group the kernel would form once it is on.'
@@ -60,7 +58,9 @@ export function analyzeSnapshot(snapshot: Snapshot): Analysis {
   const verdicts = passthroughVerdicts(snapshot, index, groups, critical, groupNote);
   notes.push(...unknownHostdevs(snapshot, index));
 
-  const report = predictReport(snapshot, prediction, kernel);
+  // Each group's predicted twin: the report compares the partitions by it, the explanations start from it.
+  const matches = matchingPredicted(groups.map((g) => g.devices), prediction.predicted.map((p) => p.devices));
+  const report = predictReport(snapshot, prediction, fromKernel ? groups : [], matches);
   if (report.equal === false) {
     const off = (report.comparison ?? []).filter((d) => d.kind !== 'equal');
     const where = [...new Set(off.flatMap((d) => [...d.predicted, ...d.actual]))];
@@ -73,11 +73,11 @@ export function analyzeSnapshot(snapshot: Snapshot): Analysis {
 
   return {
     host: { hostname: snapshot.host.hostname, kernel: snapshot.host.kernelRelease, board: boardName(snapshot), distro: snapshot.host.distro },
-    groupsSource: kernel.length > 0 ? 'kernel' : 'predicted',
-    checks: readinessChecks(snapshot, index, kernel.length),
+    groupsSource: fromKernel ? 'kernel' : 'predicted',
+    checks: readinessChecks(snapshot, index, fromKernel ? groups.length : 0),
     devices: verdicts.devices,
     groups: verdicts.groups,
-    explanations: explainGroups(snapshot, groups, prediction, index),
+    explanations: explainGroups(snapshot, groups, prediction, index, matches),
     slots: analyzeSlots(snapshot, index),
     prediction: report,
     notes,

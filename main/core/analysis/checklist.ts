@@ -223,22 +223,27 @@ function vfioModules(ctx: Context): Check {
   const { s } = ctx;
   const title = 'VFIO modules available and loaded';
   const base = { id: 'vfio-modules', title };
-  const bound = s.devices.filter(boundToVfio);
-  const boundText = bound.length ? `${listing(bound.slice(0, 4).map((d) => shortAddress(d.address)))}${bound.length > 4 ? ` and ${bound.length - 4} more` : ''} bound to ${bound[0]!.driver}` : null;
+  // A pass over every device: made only when the module list does not settle the check.
+  const boundText = (): string | null => {
+    const bound = s.devices.filter(boundToVfio);
+    return bound.length ? `${listing(bound.slice(0, 4).map((d) => shortAddress(d.address)))}${bound.length > 4 ? ` and ${bound.length - 4} more` : ''} bound to ${bound[0]!.driver}` : null;
+  };
   const remedy = '`sudo modprobe vfio-pci` loads it now. To load it at every boot: `echo vfio-pci | sudo tee /etc/modules-load.d/vfio-pci.conf`. To have it claim a device before the host driver does, add `softdep <host driver> pre: vfio-pci` to /etc/modprobe.d/vfio.conf and rebuild the initramfs (`sudo update-initramfs -u` on Debian/Ubuntu/Proxmox, `sudo dracut -f` on Fedora/RHEL/openSUSE, `sudo mkinitcpio -P` on Arch).';
   const modules = s.host.modules?.map(norm) ?? null;
   if (modules !== null) {
     const wanted = ['vfio_pci', 'vfio_pci_core', 'vfio_iommu_type1', 'iommufd', 'vfio'].filter((m) => modules.includes(m));
     const backend = wanted.includes('vfio_iommu_type1') || wanted.includes('iommufd');
     if (wanted.includes('vfio_pci') && backend) return { ...base, status: 'pass', evidence: `/proc/modules: ${wanted.join(', ')} loaded`, remedy: NOTHING };
-    if (boundText) return { ...base, status: 'pass', evidence: `${boundText} (vfio-pci is built into the kernel or loaded; /proc/modules: ${wanted.join(', ') || 'no vfio module'})`, remedy: NOTHING };
+    const bound = boundText();
+    if (bound) return { ...base, status: 'pass', evidence: `${bound} (vfio-pci is built into the kernel or loaded; /proc/modules: ${wanted.join(', ') || 'no vfio module'})`, remedy: NOTHING };
     return {
       ...base, status: 'warn',
       evidence: `/proc/modules does not list ${['vfio_pci', 'vfio_iommu_type1'].filter((m) => !wanted.includes(m)).join(' or ')}: not loaded now (it may be built into the kernel, or libvirt loads it when a VM with managed host devices starts)`,
       remedy,
     };
   }
-  if (boundText) return { ...base, status: 'pass', evidence: boundText, remedy: NOTHING };
+  const bound = boundText();
+  if (bound) return { ...base, status: 'pass', evidence: bound, remedy: NOTHING };
   return { ...base, status: 'unknown', evidence: 'the loaded modules (/proc/modules) were not read and no device is bound to vfio-pci', remedy: `Collect from the host to check. ${remedy}` };
 }
 

@@ -5,29 +5,31 @@
  * trained below what both ends of that link can do.
  */
 import type { PciFunction, Snapshot } from '../model/snapshot.ts';
-import { listing, type DeviceIndex } from './device-index.ts';
+import { EMPTY_LIST, lastingFilter, listing, type DeviceIndex } from './device-index.ts';
 import { shortAddress } from './predictor/index.ts';
 
 export type DriverKind = 'host' | 'vfio' | 'stub' | 'none' | 'unknown';
 
+/** Shared by every device with the same driver (driverState): read, never changed. */
 export interface DriverState {
-  name: string | null;
+  readonly name: string | null;
   /** `vfio`: a VFIO driver (vfio-pci or a vendor variant); `stub`: pci-stub; `host`: any other. */
-  kind: DriverKind;
+  readonly kind: DriverKind;
 }
 
 export type ResetKind = 'flr' | 'pm' | 'bus' | 'device-specific' | 'none' | 'unknown';
 
+/** Without a bridge above, shared by every device with the same methods (resetInfo): read, never changed. */
 export interface ResetInfo {
   /** sysfs `reset_method` in kernel order; [] = none; null = not read. */
-  methods: string[] | null;
+  readonly methods: readonly string[] | null;
   /** The method the kernel tries first. */
-  first: ResetKind;
+  readonly first: ResetKind;
   /** The bridge whose secondary bus reset would reset this device; null on a root bus or unknown. */
-  busResetBridge: string | null;
+  readonly busResetBridge: string | null;
   /** Other functions a secondary bus reset also resets (same bus and everything below them). */
-  busResetAffects: string[] | null;
-  text: string;
+  readonly busResetAffects: readonly string[] | null;
+  readonly text: string;
 }
 
 export interface LinkDowngrade {
@@ -39,13 +41,14 @@ export interface LinkDowngrade {
   capable: string;
 }
 
+/** Without downgrades, shared by every device with the same link text (linkInfo): read, never changed. */
 export interface LinkInfo {
   /** This device's own link, "8.0 GT/s x4"; null for conventional PCI or unknown. */
-  current: string | null;
+  readonly current: string | null;
   /** Links on the way to the root that trained below what both ends support. */
-  downgrades: LinkDowngrade[];
+  readonly downgrades: readonly LinkDowngrade[];
   /** Some link on the path could not be judged (a capability unknown). */
-  incomplete: boolean;
+  readonly incomplete: boolean;
 }
 
 /** Bound to a driver that hands the device to user space: vfio-pci or a vendor variant (mlx5-vfio-pci, …). */
@@ -53,18 +56,31 @@ export function boundToVfio(d: PciFunction): boolean {
   return d.driver !== null && d.driver.includes('vfio');
 }
 
-/** Who drives the device: user space (vfio), pci-stub, a host driver, nothing, or unknown (no source says). */
+const NO_DRIVER: DriverState = Object.freeze({ name: null, kind: 'none' });
+const DRIVER_UNKNOWN: DriverState = Object.freeze({ name: null, kind: 'unknown' });
+
+/** States by driver name (the name alone decides the kind): a handful of drivers on any host, and every device asks. */
+const driverStateMemo = new Map<string, DriverState>();
+
+/**
+ * Who drives the device: user space (vfio), pci-stub, a host driver, nothing, or unknown (no
+ * source says). Devices with the same driver get the same state object.
+ */
 export function driverState(d: PciFunction): DriverState {
   const name = d.driver;
-  if (name !== null) {
-    if (boundToVfio(d)) return { name, kind: 'vfio' };
-    if (name === 'pci-stub') return { name, kind: 'stub' };
-    return { name, kind: 'host' };
+  if (name === null) {
+    // lspci -v shows the bound driver (-k is implied) and sysfs has the driver link: no driver
+    // there means none is bound. A group listing or lspci -n says nothing about drivers.
+    const driverSources = d.sources.some((s) => s === 'sysfs' || s === 'lspci-vvv' || s === 'lspci-nnk');
+    return driverSources ? NO_DRIVER : DRIVER_UNKNOWN;
   }
-  // lspci -v shows the bound driver (-k is implied) and sysfs has the driver link: no driver
-  // there means none is bound. A group listing or lspci -n says nothing about drivers.
-  const driverSources = d.sources.some((s) => s === 'sysfs' || s === 'lspci-vvv' || s === 'lspci-nnk');
-  return { name: null, kind: driverSources ? 'none' : 'unknown' };
+  let state = driverStateMemo.get(name);
+  if (!state) {
+    state = Object.freeze({ name, kind: boundToVfio(d) ? 'vfio' : name === 'pci-stub' ? 'stub' : 'host' });
+    // Bound the memo against odd inputs.
+    if (driverStateMemo.size < 256) driverStateMemo.set(name, state);
+  }
+  return state;
 }
 
 const DRIVER_KINDS: readonly DriverKind[] = ['host', 'vfio', 'stub', 'none', 'unknown'];
@@ -108,8 +124,10 @@ const RESET_WORDS: Record<string, string> = {
   acpi: 'the ACPI _RST method',
 };
 
-function resetKind(method: string | undefined): ResetKind {
-  switch (method) {
+/** The kind of the method the kernel tries first. */
+function firstResetKind(methods: readonly string[] | null): ResetKind {
+  if (methods === null) return 'unknown';
+  switch (methods[0]) {
     case undefined: return 'none';
     case 'flr': case 'af_flr': return 'flr';
     case 'pm': return 'pm';
@@ -118,54 +136,82 @@ function resetKind(method: string | undefined): ResetKind {
   }
 }
 
-/** Texts for a single reset method by method: nearly every device has one of a few. */
+/** A method list's memo key: method names have no spaces, so the names joined by one. */
+const methodsKey = (methods: readonly string[]) => (methods.length === 1 ? methods[0]! : methods.join(' '));
+
+/** Texts by reset method list: nearly every device has one of a few lists. */
 const resetByMemo = new Map<string, string>();
 
 /** "reset by FLR (…)", "reset by PM reset (…) (also bus)". */
 function resetByText(methods: readonly string[]): string {
-  const single = methods.length === 1 ? methods[0]! : null;
-  let text = single === null ? undefined : resetByMemo.get(single);
+  const key = methodsKey(methods);
+  let text = resetByMemo.get(key);
   if (text === undefined) {
     text = `reset by ${RESET_WORDS[methods[0]!] ?? methods[0]}${methods.length > 1 ? ` (also ${methods.slice(1).join(', ')})` : ''}`;
     // Bound the memo against odd inputs.
-    if (single !== null && resetByMemo.size < 64) resetByMemo.set(single, text);
+    if (resetByMemo.size < 64) resetByMemo.set(key, text);
   }
   return text;
 }
 
+/** What the methods say, before what a bus reset would take along. */
+function methodsText(methods: readonly string[] | null): string {
+  if (methods === null) return 'reset methods not known (sysfs reset_method not read)';
+  if (methods.length === 0) return 'no reset method of its own: the kernel cannot reset it between VM runs unless a bus reset covers it';
+  return resetByText(methods);
+}
+
+/** Unknown methods, none, or the bus reset among them: what a secondary bus reset takes along matters. */
+function busResetMatters(methods: readonly string[] | null): boolean {
+  return methods === null || methods.length === 0 || methods.includes('bus') || methods.includes('cxl_bus');
+}
+
+/**
+ * ResetInfo of devices with no bridge above (on a root bus, else with the tree unknown), by
+ * method list: the same few for thousands of integrated devices and root ports.
+ */
+const bridgelessResets = [new Map<string | null, ResetInfo>(), new Map<string | null, ResetInfo>()] as const;
+
+function bridgelessReset(methods: readonly string[] | null, onRootBus: boolean): ResetInfo {
+  const memo = bridgelessResets[onRootBus ? 1 : 0];
+  const key = methods === null ? null : methodsKey(methods);
+  let info = memo.get(key);
+  if (!info) {
+    const text = methodsText(methods);
+    info = Object.freeze({
+      methods: methods === null ? null : Object.freeze(methods.slice()),
+      first: firstResetKind(methods),
+      busResetBridge: null,
+      busResetAffects: null,
+      text: onRootBus && busResetMatters(methods) ? `${text}; on a root bus: there is no bridge to reset it through` : text,
+    });
+    // Bound the memo against odd inputs.
+    if (memo.size < 64) memo.set(key, info);
+  }
+  return info;
+}
+
 export function resetInfo(d: PciFunction, index: DeviceIndex): ResetInfo {
   const parent = index.parentOf(d);
-  const onRootBus = parent === null && index.topologyKnown && d.physfn === null;
-  let affects: string[] | null = null;
-  if (parent) {
-    // The device's own subtree is reset with it; "also" means everything else on the bus.
-    const scope = index.busResetScope(parent);
-    // Most bridges have nothing below them to leave out.
-    const own = d.secondaryBus === null ? null : index.busResetScope(d);
-    if (!own || own.length === 0) affects = scope.filter((a) => a !== d.address);
-    else {
-      const ownSet = new Set(own);
-      affects = scope.filter((a) => a !== d.address && !ownSet.has(a));
-    }
+  if (!parent) return bridgelessReset(d.resetMethods, index.topologyKnown && d.physfn === null);
+  // The device's own subtree is reset with it; "also" means everything else on the bus.
+  const scope = index.busResetScope(parent);
+  // Most bridges have nothing below them to leave out.
+  const own = d.secondaryBus === null ? null : index.busResetScope(d);
+  let affects: readonly string[];
+  if (!own || own.length === 0) affects = lastingFilter(scope, (a) => a !== d.address);
+  else {
+    const ownSet = new Set(own);
+    affects = lastingFilter(scope, (a) => a !== d.address && !ownSet.has(a));
   }
   const methods = d.resetMethods;
-  const first: ResetKind = methods === null ? 'unknown' : resetKind(methods[0]);
-  let text: string;
-  if (methods === null) text = 'reset methods not known (sysfs reset_method not read)';
-  else if (methods.length === 0) {
-    text = 'no reset method of its own: the kernel cannot reset it between VM runs unless a bus reset covers it';
-  } else text = resetByText(methods);
-  const busMatters = methods === null || methods.length === 0 || methods.includes('bus') || methods.includes('cxl_bus');
-  if (busMatters) {
-    if (parent && affects) {
-      text += affects.length === 0
-        ? `; a secondary bus reset through ${shortAddress(parent.address)} would reset nothing else`
-        : `; a secondary bus reset through ${shortAddress(parent.address)} would also reset ${listing(affects.slice(0, 6).map(shortAddress))}${affects.length > 6 ? ` and ${affects.length - 6} more` : ''}`;
-    } else if (onRootBus) {
-      text += '; on a root bus: there is no bridge to reset it through';
-    }
+  let text = methodsText(methods);
+  if (busResetMatters(methods)) {
+    text += affects.length === 0
+      ? `; a secondary bus reset through ${shortAddress(parent.address)} would reset nothing else`
+      : `; a secondary bus reset through ${shortAddress(parent.address)} would also reset ${listing(affects.slice(0, 6).map(shortAddress))}${affects.length > 6 ? ` and ${affects.length - 6} more` : ''}`;
   }
-  return { methods, first, busResetBridge: parent?.address ?? null, busResetAffects: affects, text };
+  return { methods, first: firstResetKind(methods), busResetBridge: parent.address, busResetAffects: affects, text };
 }
 
 const speedMemo = new Map<string, number | null>();
@@ -205,12 +251,26 @@ function linkText(speed: number | null, width: number | null): string {
   return text;
 }
 
+/** Links without downgrade by link text, complete path first: nearly every device has one of a few. */
+const undowngradedLinks = [new Map<string | null, LinkInfo>(), new Map<string | null, LinkInfo>()] as const;
+
+function undowngradedLink(current: string | null, incomplete: boolean): LinkInfo {
+  const memo = undowngradedLinks[incomplete ? 1 : 0];
+  let info = memo.get(current);
+  if (!info) {
+    info = Object.freeze({ current, downgrades: EMPTY_LIST, incomplete });
+    // Bound the memo against odd inputs.
+    if (memo.size < 64) memo.set(current, info);
+  }
+  return info;
+}
+
 export function linkInfo(d: PciFunction, index: DeviceIndex): LinkInfo {
   const self = d.physfn !== null ? index.get(d.physfn) ?? d : d;
   const current = self.link && (self.link.currentSpeed !== null || self.link.currentWidth !== null)
     ? linkText(speedValue(self.link.currentSpeed), widthValue(self.link.currentWidth))
     : null;
-  const downgrades: LinkDowngrade[] = [];
+  let downgrades: LinkDowngrade[] | null = null;
   let incomplete = false;
   // A physical link runs from a Root or Downstream Port to the device below it; the bus between
   // a switch's Upstream Port and its Downstream Ports is internal. Each link is seen from both
@@ -241,13 +301,13 @@ export function linkInfo(d: PciFunction, index: DeviceIndex): LinkInfo {
     const capableSpeed = Math.min(maxBelowSpeed, maxAboveSpeed);
     const capableWidth = Math.min(maxBelowWidth, maxAboveWidth);
     if (curSpeed < capableSpeed || curWidth < capableWidth) {
-      downgrades.push({
+      (downgrades ??= []).push({
         upstream: above.address, downstream: below.address,
         current: linkText(curSpeed, curWidth), capable: linkText(capableSpeed, capableWidth),
       });
     }
   }
-  return { current, downgrades, incomplete };
+  return downgrades ? { current, downgrades, incomplete } : undowngradedLink(current, incomplete);
 }
 
 export function linkSummary(info: LinkInfo): string | null {

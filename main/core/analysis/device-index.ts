@@ -8,6 +8,7 @@ import { pciAddressOf } from '../parsers/canonical-address.ts';
 import type { IommuGroup, PciFunction, PcieType } from '../model/snapshot.ts';
 import { deviceLabel } from '../report/show.ts';
 import { shortAddress } from './predictor/index.ts';
+import { busNumberKey, isBusNumber } from './predictor/topology.ts';
 
 const BRIDGE_TYPES: ReadonlySet<PcieType> = new Set([
   'root-port', 'upstream-port', 'downstream-port', 'pcie-to-pci-bridge', 'pci-to-pcie-bridge',
@@ -24,16 +25,45 @@ export function isPciBridge(d: PciFunction): boolean {
   return (d.pcieType !== null && BRIDGE_TYPES.has(d.pcieType)) || d.headerType === 1;
 }
 
+/**
+ * Labels of named devices by vendor name, then device name: a host has a few dozen models, and
+ * every device's name holds its label, so devices of one model share the one string.
+ */
+const modelLabels = new Map<string | null, Map<string, string | null>>();
+
+/** " (label)" by label, the end of every name (nameOf): one string per model, not one per device. */
+const nameEndings = new Map<string, string>();
+
 /** "NVIDIA Corporation GA102 [GeForce RTX 3080]", else vendor and class; null when nothing is known. */
 export function labelOf(d: PciFunction): string | null {
-  const label = d.deviceName !== null ? deviceLabel(d) : [d.vendorName, d.className].filter((x) => x !== null).join(' ');
-  return label === '' || label === 'unknown device' ? null : label;
+  if (d.deviceName === null) return knownLabel([d.vendorName, d.className].filter((x) => x !== null).join(' '));
+  let byDevice = modelLabels.get(d.vendorName);
+  if (!byDevice) {
+    byDevice = new Map();
+    // Bound the memo against odd inputs.
+    if (modelLabels.size < 256) modelLabels.set(d.vendorName, byDevice);
+  }
+  let label = byDevice.get(d.deviceName);
+  if (label === undefined) {
+    label = knownLabel(deviceLabel(d));
+    if (byDevice.size < 256) byDevice.set(d.deviceName, label);
+  }
+  return label;
 }
+
+const knownLabel = (label: string) => (label === '' || label === 'unknown device' ? null : label);
 
 /** "01:00.0 (NVIDIA Corporation GA102 …)", the way reasons name a device. */
 export function nameOf(d: PciFunction | undefined, address: string): string {
   const label = d ? labelOf(d) : null;
-  return label === null ? shortAddress(address) : `${shortAddress(address)} (${label})`;
+  if (label === null) return shortAddress(address);
+  let ending = nameEndings.get(label);
+  if (ending === undefined) {
+    ending = ` (${label})`;
+    // Bound the memo against odd inputs.
+    if (nameEndings.size < 256) nameEndings.set(label, ending);
+  }
+  return shortAddress(address) + ending;
 }
 
 /** "a, b and c". */
@@ -42,9 +72,21 @@ export function listing(items: readonly string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-const busKey = (domain: number, bus: number) => `${domain}:${bus}`;
+/**
+ * The one empty list of every analysis result that has nothing to list (a device's other
+ * endpoints, links without downgrade, …). Frozen: thousands of results share it.
+ */
+export const EMPTY_LIST: readonly never[] = Object.freeze([]);
 
-const NO_CHILDREN: readonly PciFunction[] = [];
+/**
+ * list.filter(keep) for a result that lasts as long as the analysis: the shared EMPTY_LIST when
+ * nothing is kept, else a list of its exact size (filter's own result, like a list grown by push,
+ * keeps room for 16 more entries, and an analysis holds thousands of such lists).
+ */
+export function lastingFilter<T>(list: readonly T[], keep: (item: T) => boolean): readonly T[] {
+  const kept = list.filter(keep);
+  return kept.length === 0 ? EMPTY_LIST : kept.slice();
+}
 
 /**
  * What the index knows of one address (its first listing). A function is looked up by its own
@@ -53,8 +95,10 @@ const NO_CHILDREN: readonly PciFunction[] = [];
  */
 interface Entry {
   fn: PciFunction;
-  /** The bus the function sits on; undefined when its address does not parse. */
-  busKey: string | undefined;
+  /** Its position in firstListings. */
+  position: number;
+  /** The busNumberKey of the bus the function sits on; undefined when its address does not parse. */
+  busKey: number | undefined;
   /**
    * The entry of the bridge above, undefined until worked out. An entry rather than a function:
    * walks up the tree then need no lookup per step.
@@ -74,8 +118,9 @@ export class DeviceIndex {
    * bridgeBySecondary: one lookup then gives the parent, children and name without another.
    */
   private readonly byAddress = new Map<string, Entry>();
-  private readonly byBus = new Map<string, PciFunction[]>();
-  private readonly bridgeBySecondary = new Map<string, Entry>();
+  /** Functions by busNumberKey, built on first use: only slots without a known port ask (onBus). */
+  private byBusMemo: Map<number, PciFunction[]> | null = null;
+  private readonly bridgeBySecondary = new Map<number, Entry>();
   /** At least one function states its parent or a bridge its secondary bus: the tree is known. */
   readonly topologyKnown: boolean;
 
@@ -84,20 +129,17 @@ export class DeviceIndex {
     const canonical: Entry[] = [];
     for (const d of devices) {
       if (this.byAddress.has(d.address)) continue;
-      const entry: Entry = { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined };
+      const entry: Entry = { fn: d, position: canonical.length, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined };
       this.byAddress.set(d.address, entry);
       canonical.push(entry);
       const a = pciAddressOf(d.address);
       if (!a) continue;
-      const key = busKey(a.domain, a.bus);
-      entry.busKey = key;
-      const list = this.byBus.get(key);
-      if (list) list.push(d);
-      else this.byBus.set(key, [d]);
+      entry.busKey = busNumberKey(a.domain, a.bus);
       if (d.secondaryBus !== null) {
         known = true;
-        const sec = busKey(a.domain, d.secondaryBus);
-        if (!this.bridgeBySecondary.has(sec)) this.bridgeBySecondary.set(sec, entry);
+        // A secondary bus outside 0-255 has no functions to be the bridge of.
+        const sec = isBusNumber(d.secondaryBus) ? busNumberKey(a.domain, d.secondaryBus) : undefined;
+        if (sec !== undefined && !this.bridgeBySecondary.has(sec)) this.bridgeBySecondary.set(sec, entry);
       }
       if (d.parent !== null) known = true;
     }
@@ -113,6 +155,14 @@ export class DeviceIndex {
 
   get(address: string): PciFunction | undefined {
     return this.byAddress.get(address)?.fn;
+  }
+
+  /**
+   * The position of the address's first listing in firstListings, -1 when the index lacks it: a
+   * step can keep what it works out per function in a list by position rather than a map by address.
+   */
+  positionOf(address: string): number {
+    return this.byAddress.get(address)?.position ?? -1;
   }
 
   /** nameOf for an address (an address not in the index names itself). */
@@ -141,7 +191,7 @@ export class DeviceIndex {
 
   /** A function of another list is judged by its own fields, as if on a bus of its own. */
   private entryOrDetached(d: PciFunction): Entry {
-    return this.entryOf(d) ?? { fn: d, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined };
+    return this.entryOf(d) ?? { fn: d, position: -1, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined };
   }
 
   private parentOfEntry(entry: Entry): Entry | null {
@@ -174,7 +224,7 @@ export class DeviceIndex {
   }
 
   childrenOf(bridge: PciFunction): readonly PciFunction[] {
-    return this.entryOf(bridge)?.children ?? NO_CHILDREN;
+    return this.entryOf(bridge)?.children ?? EMPTY_LIST;
   }
 
   /**
@@ -200,9 +250,19 @@ export class DeviceIndex {
     return scope;
   }
 
-  /** Functions on the bus `domain:bus`. */
+  /** Functions on the bus `domain:bus`, in list order. */
   onBus(domain: number, bus: number): readonly PciFunction[] {
-    return this.byBus.get(busKey(domain, bus)) ?? [];
+    if (!this.byBusMemo) {
+      const byBus = new Map<number, PciFunction[]>();
+      for (const entry of this.byAddress.values()) {
+        if (entry.busKey === undefined) continue;
+        const list = byBus.get(entry.busKey);
+        if (list) list.push(entry.fn);
+        else byBus.set(entry.busKey, [entry.fn]);
+      }
+      this.byBusMemo = byBus;
+    }
+    return this.byBusMemo.get(busNumberKey(domain, bus)) ?? EMPTY_LIST;
   }
 }
 
@@ -212,7 +272,10 @@ export class DeviceIndex {
  */
 export function kernelGroups(snapshot: { groups: readonly IommuGroup[]; devices: readonly PciFunction[] }): { id: number; type: string | null; devices: string[] }[] {
   if (snapshot.groups.length > 0) {
-    return [...snapshot.groups].sort((a, b) => a.id - b.id).map((g) => ({ id: g.id, type: g.type, devices: [...g.devices] }));
+    // Snapshots list their groups in id order already: no sorted copy of the list then.
+    const inOrder = snapshot.groups.every((g, i, list) => i === 0 || list[i - 1]!.id <= g.id);
+    const byId = inOrder ? snapshot.groups : [...snapshot.groups].sort((a, b) => a.id - b.id);
+    return byId.map((g) => ({ id: g.id, type: g.type, devices: [...g.devices] }));
   }
   const byId = new Map<number, string[]>();
   for (const d of snapshot.devices) {

@@ -7,7 +7,7 @@
  */
 import { comparePciAddresses } from '../model/pci-address.ts';
 import type { PcieType, Snapshot } from '../model/snapshot.ts';
-import { isPciBridge, labelOf, listing, type DeviceIndex } from './device-index.ts';
+import { EMPTY_LIST, isPciBridge, labelOf, listing, type DeviceIndex } from './device-index.ts';
 import { shortAddress, type GroupReason, type PredictedGroup, type PredictionResult } from './predictor/index.ts';
 import { reasonClause, typeLabel } from './predictor/reasons.ts';
 import { matchingPredicted } from './predict-report.ts';
@@ -18,14 +18,15 @@ export type ExplanationKind = 'shared' | 'isolated-by-quirk' | 'isolated-by-over
 export interface GroupExplanation {
   group: number;
   label: string;
-  devices: string[];
+  /** The group's own member list: read, never changed. */
+  devices: readonly string[];
   kind: ExplanationKind;
   /** The predictor's reasons for this group (empty when the prediction does not reproduce it). */
   reasons: GroupReason[];
   /** One sentence per reason, naming the devices. */
   text: string[];
   /** Conclusions that rest on guessed or inferred facts, with the fact concerned. */
-  uncertain: string[];
+  uncertain: readonly string[];
   /** The predicted group has the same members (null: explained without a prediction). */
   matchesPrediction: boolean | null;
 }
@@ -106,8 +107,8 @@ export function explainReason(r: GroupReason, index: DeviceIndex): string {
 }
 
 
-function uncertaintyFor(devices: readonly string[], prediction: PredictionResult): string[] {
-  if (prediction.uncertain.length === 0) return [];
+function uncertaintyFor(devices: readonly string[], prediction: PredictionResult): readonly string[] {
+  if (prediction.uncertain.length === 0) return EMPTY_LIST;
   const set = new Set(devices);
   return prediction.uncertain
     .filter((u) => u.affects.some((a) => set.has(a)))
@@ -147,12 +148,14 @@ function isolationOf(reasons: readonly GroupReason[]): 'isolated-by-override' | 
     : reasons.some((r) => r.kind === 'quirk' && r.effect === 'isolating') ? 'isolated-by-quirk' : null;
 }
 
+/**
+ * `matches`: each group's predicted twin (matchingPredicted of the groups' members and the
+ * predicted groups'), when the caller has it already.
+ */
 export function explainGroups(
   snapshot: Snapshot, groups: readonly AnalysisGroup[], prediction: PredictionResult, index: DeviceIndex,
+  matches: readonly number[] = matchingPredicted(groups.map((g) => g.devices), prediction.predicted.map((p) => p.devices)),
 ): GroupExplanation[] {
-  // Each group's predicted twin, if any; a group of one device needs no explanation unless its
-  // prediction isolates it unusually (usually none does), so most groups are passed over.
-  const matches = matchingPredicted(groups.map((g) => g.devices), prediction.predicted.map((p) => p.devices));
   // Only groups the prediction does not reproduce need it: usually none.
   let predictedOfMemo: Map<string, PredictedGroup> | null = null;
   const predictedOf = () => {
@@ -167,36 +170,41 @@ export function explainGroups(
     ? overrideSuspects(groups, index) : new Map<number, string[]>();
 
   const out: GroupExplanation[] = [];
+  // Every explanation's sentences are appended here, then its own copied out at their exact size
+  // (as verdicts.ts does with details): a list grown by push keeps room for 16 more entries.
+  const allText: string[] = [];
   groups.forEach((g, i) => {
     const suspect = suspects.get(g.id);
     const at = matches[i]!;
     const match = at < 0 ? undefined : prediction.predicted[at];
     const reasons = match?.reasons ?? [];
     const isolatedBy = isolationOf(reasons);
+    // A group of one device needs no explanation unless its predicted twin isolates it unusually
+    // (usually none does), so most groups are passed over.
     if (g.devices.length < 2 && !suspect && isolatedBy === null) return;
 
-    const text: string[] = [];
+    const first = allText.length;
     let shown: GroupReason[] = reasons;
     if (match) {
-      text.push(...reasons.filter((r) => r.kind !== 'alone' || (g.devices.length === 1 && !suspect)).map((r) => explainReason(r, index)));
+      allText.push(...reasons.filter((r) => r.kind !== 'alone' || (g.devices.length === 1 && !suspect)).map((r) => explainReason(r, index)));
     } else if (g.predicted) {
       shown = [];
     } else {
       // The data does not reproduce the kernel's group: say what it suggests, marked as such.
       const overlapping = [...new Set(g.devices.map((d) => predictedOf().get(d)).filter((p): p is PredictedGroup => p !== undefined))];
       shown = overlapping.flatMap((p) => p.reasons.filter((r) => r.kind !== 'alone'));
-      text.push(`The prediction from this snapshot's data does not reproduce ${g.label} (it predicts ${overlapping.map((p) => `{${shortList(p.devices)}}`).join(', ') || 'no group'}), so why the kernel formed it is not certain.`);
-      text.push(...shown.map((r) => `Possibly: ${explainReason(r, index)}`));
+      allText.push(`The prediction from this snapshot's data does not reproduce ${g.label} (it predicts ${overlapping.map((p) => `{${shortList(p.devices)}}`).join(', ') || 'no group'}), so why the kernel formed it is not certain.`);
+      allText.push(...shown.map((r) => `Possibly: ${explainReason(r, index)}`));
     }
     if (suspect) {
-      text.push(`${listing(suspect.map(shortAddress))} are functions of one device, yet the kernel put them in separate groups (${g.label} holds ${shortList(g.devices)}); pcie_acs_override=${override.tokens.join(',')} is in effect and their ACS capabilities are unknown, so the split may come from the override, not from hardware isolation.`);
+      allText.push(`${listing(suspect.map(shortAddress))} are functions of one device, yet the kernel put them in separate groups (${g.label} holds ${shortList(g.devices)}); pcie_acs_override=${override.tokens.join(',')} is in effect and their ACS capabilities are unknown, so the split may come from the override, not from hardware isolation.`);
     }
     const uncertain = uncertaintyFor(g.devices, prediction);
-    if (text.length === 0) text.push(`${g.label} holds ${listing(g.devices.map((a) => index.name(a)))}; the snapshot has no facts that explain why.`);
+    if (allText.length === first) allText.push(`${g.label} holds ${listing(g.devices.map((a) => index.name(a)))}; the snapshot has no facts that explain why.`);
     out.push({
-      group: g.id, label: g.label, devices: [...g.devices],
+      group: g.id, label: g.label, devices: g.devices,
       kind: isolatedBy ?? (suspect && g.devices.length < 2 ? 'possibly-override' : 'shared'),
-      reasons: shown, text, uncertain, matchesPrediction: match ? true : g.predicted ? null : false,
+      reasons: shown, text: allText.slice(first), uncertain, matchesPrediction: match ? true : g.predicted ? null : false,
     });
   });
   return out;

@@ -6,7 +6,7 @@
  * A PCI bridge counts only when something critical sits below it: a bridge itself is never
  * assigned to a VM, but resetting or rebinding it would cut the host off from that device.
  */
-import type { HostUsage, Snapshot } from '../model/snapshot.ts';
+import type { HostUsage, PciFunction, Snapshot } from '../model/snapshot.ts';
 import { boundToVfio } from './device-facts.ts';
 import { isPciBridge, listing, type DeviceIndex } from './device-index.ts';
 import { shortAddress } from './predictor/index.ts';
@@ -107,16 +107,19 @@ function readableHostUsage(snapshot: Snapshot): HostUsage | null {
 export function hostCriticalFacts(snapshot: Snapshot, index: DeviceIndex): HostCriticalFacts {
   const reasons = new Map<string, CriticalReason[]>();
   const cautions = new Map<string, string[]>();
+  // One pass over the functions: the critical classes, and the boot VGA devices (a handful) for below.
+  const bootVga: PciFunction[] = [];
   for (const d of index.firstListings) {
     const byClass = d.classCode === null ? undefined : CRITICAL_CLASSES[d.classCode];
     if (byClass) add(reasons, d.address, { ...byClass });
+    if (d.bootVga === true) bootVga.push(d);
   }
   // What was read is used even when part of it is missing: a mount seen is a mount.
   if (snapshot.hostUsage) usageReasons(snapshot.hostUsage, index, reasons, cautions);
   const usage = readableHostUsage(snapshot);
 
-  for (const d of index.firstListings) {
-    if (d.bootVga !== true || reasons.get(d.address)?.some((r) => r.kind === 'console-gpu')) continue;
+  for (const d of bootVga) {
+    if (reasons.get(d.address)?.some((r) => r.kind === 'console-gpu')) continue;
     if (boundToVfio(d)) {
       add(cautions, d.address, `the firmware's boot VGA device, now bound to ${d.driver}: the host no longer uses it`);
     } else if (!usage && d.driver !== null) {
@@ -128,17 +131,17 @@ export function hostCriticalFacts(snapshot: Snapshot, index: DeviceIndex): HostC
 
   // A bridge is critical when something critical sits below it.
   const below = new Map<string, Set<string>>();
-  for (const [address, list] of [...reasons]) {
-    if (list.every((r) => r.kind === 'bridge-above-critical')) continue;
+  reasons.forEach((list, address) => {
+    if (list.every((r) => r.kind === 'bridge-above-critical')) return;
     const d = index.get(address);
-    if (!d) continue;
+    if (!d) return;
     for (const a of index.ancestors(d)) {
       if (!isPciBridge(a)) continue;
       const set = below.get(a.address) ?? new Set<string>();
       set.add(address);
       below.set(a.address, set);
     }
-  }
+  });
   for (const [bridge, critical] of below) {
     const names = [...critical].slice(0, 4).map((a) => index.name(a));
     const more = critical.size > names.length ? ` and ${critical.size - names.length} more` : '';

@@ -5,15 +5,23 @@
  */
 import type { Snapshot } from '../model/snapshot.ts';
 import { kernelGroups } from './device-index.ts';
-import { compareGroups, predictGroups, type DiffKind, type GroupDiff, type PredictionResult } from './predictor/index.ts';
+import { compareGroups, predictGroups, type DiffKind, type PredictionResult } from './predictor/index.ts';
 
+/** A comparison row: a GroupDiff whose member lists may be shared (an equal row has one list twice). */
+export interface ComparisonRow {
+  kind: DiffKind;
+  predicted: readonly string[];
+  actual: readonly string[];
+}
+
+/** Member lists are shared with the prediction and the kernel's groups: read, never changed. */
 export interface PredictJson {
-  predicted: { id: number; devices: string[]; reason: string; uncertain: boolean }[];
+  predicted: { id: number; devices: readonly string[]; reason: string; uncertain: boolean }[];
   /** The kernel's groups in the same form (reason always null), or null when the snapshot has none. */
-  actual: { id: number; devices: string[]; reason: null }[] | null;
+  actual: { id: number; devices: readonly string[]; reason: null }[] | null;
   /** Every predicted group equals a kernel group; null without kernel groups. */
   equal: boolean | null;
-  comparison: { kind: DiffKind; predicted: string[]; actual: string[] }[] | null;
+  comparison: ComparisonRow[] | null;
   /** Facts the prediction had to guess, and the groups that depend on them. */
   uncertain: { device: string; what: string; affects: string[] }[];
   /** Devices no IOMMU translates for (no group expected), with the evidence. */
@@ -59,31 +67,38 @@ export function matchingPredicted(groups: readonly (readonly string[])[], predic
   });
 }
 
-/** Every actual group is a predicted one, and there are as many. */
-function samePartition(predicted: readonly string[][], actual: readonly string[][]): boolean {
-  return predicted.length === actual.length && matchingPredicted(actual, predicted).every((i) => i >= 0);
-}
-
 /**
  * compareGroups orders every group by PCI address; when the partitions are the same (the usual
- * case) matching the groups answers first.
+ * case: as many groups, each actual one matched by a predicted one) the matches answer first.
+ * An equal row has the group's one member list on both sides.
  */
-function comparison(predicted: string[][], actual: string[][]): { equal: boolean; diffs: GroupDiff[] } {
-  if (samePartition(predicted, actual)) {
-    return { equal: true, diffs: actual.map((g) => ({ kind: 'equal', predicted: [...g], actual: [...g] })) };
+function comparison(
+  predicted: readonly (readonly string[])[], actual: readonly (readonly string[])[], matches: readonly number[],
+): { equal: boolean; diffs: ComparisonRow[] } {
+  if (predicted.length === actual.length && matches.every((i) => i >= 0)) {
+    return { equal: true, diffs: actual.map((g) => ({ kind: 'equal', predicted: g, actual: g })) };
   }
   return compareGroups(predicted, actual);
 }
 
-/** `actualGroups`: kernelGroups(snapshot), when the caller has them already (read, never changed). */
+/**
+ * `actualGroups`: kernelGroups(snapshot), and `matches`: matchingPredicted(their members, the
+ * predicted groups' members), when the caller has them already (read, never changed).
+ */
 export function predictReport(
   snapshot: Snapshot, prediction: PredictionResult = predictGroups(snapshot),
-  actualGroups: readonly { id: number; devices: string[] }[] = kernelGroups(snapshot),
+  actualGroups: readonly { id: number; devices: readonly string[] }[] = kernelGroups(snapshot),
+  matches?: readonly number[],
 ): PredictJson {
   const actual = actualGroups.length > 0 ? actualGroups.map((g) => ({ id: g.id, devices: g.devices, reason: null })) : null;
-  const cmp = actual ? comparison(prediction.predicted.map((g) => g.devices), actual.map((g) => g.devices)) : null;
+  let cmp: { equal: boolean; diffs: ComparisonRow[] } | null = null;
+  if (actual) {
+    const predictedMembers = prediction.predicted.map((g) => g.devices);
+    const actualMembers = actual.map((g) => g.devices);
+    cmp = comparison(predictedMembers, actualMembers, matches ?? matchingPredicted(actualMembers, predictedMembers));
+  }
   return {
-    predicted: prediction.predicted.map((g) => ({ id: g.id, devices: [...g.devices], reason: g.reason, uncertain: g.uncertain })),
+    predicted: prediction.predicted.map((g) => ({ id: g.id, devices: g.devices, reason: g.reason, uncertain: g.uncertain })),
     actual,
     equal: cmp ? cmp.equal : null,
     comparison: cmp ? cmp.diffs : null,

@@ -80,10 +80,11 @@ function segmentsOf(snapshot: Snapshot): (port: PciFunction) => Snapshot {
   }
   const groupsByDomain = new Map<number, Snapshot['groups']>();
   for (const g of snapshot.groups) {
-    // The group's domains in order of appearance: nearly always one, so no set per group.
-    const domains: number[] = [];
-    for (const a of g.devices) {
-      const domain = domainOf(a);
+    // The group's domains in order of appearance: nearly always one, so no set per group, and
+    // a list of that one (a list grown by push from empty keeps room for 16 more).
+    const domains = g.devices.length > 0 ? [domainOf(g.devices[0]!)] : [];
+    for (let i = 1; i < g.devices.length; i++) {
+      const domain = domainOf(g.devices[i]!);
       if (!domains.includes(domain)) domains.push(domain);
     }
     for (const domain of domains) {

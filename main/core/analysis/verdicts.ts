@@ -14,7 +14,7 @@ import {
   driverState, driverText, linkInfo, linkSummary, ownersByDevice, resetInfo,
   type DriverState, type LinkInfo, type ResetInfo,
 } from './device-facts.ts';
-import { isPciBridge, listing, type DeviceIndex } from './device-index.ts';
+import { EMPTY_LIST, isPciBridge, lastingFilter, listing, type DeviceIndex } from './device-index.ts';
 import { criticalSummary, type CriticalReason, type HostCriticalFacts } from './host-critical.ts';
 import { shortAddress } from './predictor/index.ts';
 
@@ -27,7 +27,8 @@ export interface AnalysisGroup {
   /** "IOMMU group 11" or "predicted group 11". */
   label: string;
   type: string | null;
-  devices: string[];
+  /** Shared with the verdicts and explanations of the group: read, never changed. */
+  devices: readonly string[];
   predicted: boolean;
 }
 
@@ -40,12 +41,12 @@ export interface DeviceVerdict {
   reasons: string[];
   /** A PCI bridge: never assigned itself; it stays on the host. */
   bridge: boolean;
-  hostCritical: CriticalReason[];
+  hostCritical: readonly CriticalReason[];
   /** Other endpoints that must go to the same VM (bridges excluded). */
-  assignWith: string[];
+  assignWith: readonly string[];
   driver: DriverState;
   /** libvirt domains listing it as `<hostdev>`; null when libvirt was not read. */
-  ownerVms: string[] | null;
+  ownerVms: readonly string[] | null;
   numaNode: number | null;
   reset: ResetInfo;
   link: LinkInfo;
@@ -58,7 +59,8 @@ export interface GroupVerdict {
   label: string;
   predicted: boolean;
   type: string | null;
-  devices: string[];
+  /** The analysed group's own member list: read, never changed. */
+  devices: readonly string[];
   verdict: Verdict;
   reasons: string[];
 }
@@ -104,28 +106,35 @@ interface GroupFacts {
   verdict: Verdict;
 }
 
-const NO_ADDRESSES: readonly string[] = [];
-
 /** The function of a listed address is a PCI bridge (an address the index lacks is none). */
 const isBridgeFn = (d: PciFunction | undefined): boolean => d !== undefined && isPciBridge(d);
 
 /**
- * `members` gets each listed address the index has (a later group listing it again wins); every
- * function of that address, a repeated listing too, finds its group there. An address the index
- * lacks is no device's: it is left out.
+ * `groupAt` gets the facts at the index position (DeviceIndex.positionOf) of each listed address
+ * the index has (a later group listing it again wins); every function of that address, a
+ * repeated listing too, finds its group there. An address the index lacks is no device's: it is
+ * left out.
  */
 function groupFacts(
-  group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts, members: Map<string, GroupFacts>,
+  group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts, groupAt: (GroupFacts | undefined)[],
 ): GroupFacts {
-  // Each listed address's function, by position: looked up once for all the questions below.
-  const listed = group.devices.map((a) => index.get(a));
+  // Each listed address's index position and function: looked up once for all the questions below.
+  const positions = group.devices.map((a) => index.positionOf(a));
+  const listed = positions.map((p) => (p < 0 ? undefined : index.firstListings[p]));
   // Most groups hold neither: their lists stay the shared empty one.
   let bridges: string[] | null = null;
   let crit: string[] | null = null;
   for (let i = 0; i < listed.length; i++) {
     const a = group.devices[i]!;
-    if (critical.reasons.has(a)) (crit ??= []).push(a);
-    if (isBridgeFn(listed[i])) (bridges ??= []).push(a);
+    // Lists of one to start with: a list grown by push from empty keeps room for 16 more.
+    if (critical.reasons.has(a)) {
+      if (crit) crit.push(a);
+      else crit = [a];
+    }
+    if (isBridgeFn(listed[i])) {
+      if (bridges) bridges.push(a);
+      else bridges = [a];
+    }
   }
   // Without bridges every listed device is an endpoint: no copies of the lists.
   const endpoints = bridges ? group.devices.filter((_, i) => !isBridgeFn(listed[i])) : group.devices;
@@ -144,10 +153,10 @@ function groupFacts(
     verdict = others.length === 0 ? 'host-critical' : 'blocked';
   } else verdict = unitCount > 1 ? 'whole-group' : 'ready';
   const facts: GroupFacts = {
-    group, opening: capitalize(group.label), endpoints, bridges: bridges ?? NO_ADDRESSES, critical: crit ?? NO_ADDRESSES,
+    group, opening: capitalize(group.label), endpoints, bridges: bridges ?? EMPTY_LIST, critical: crit ?? EMPTY_LIST,
     endpointUnits, unitCount, verdict, bridgeLine: bridges ? bridgeSentence(index, bridges) : null,
   };
-  for (let i = 0; i < listed.length; i++) if (listed[i] !== undefined) members.set(group.devices[i]!, facts);
+  for (const p of positions) if (p >= 0) groupAt[p] = facts;
   return facts;
 }
 
@@ -178,17 +187,17 @@ function integrated(d: PciFunction | undefined, index: DeviceIndex): boolean {
 function deviceReasons(
   d: PciFunction | undefined, address: string, g: GroupFacts | null, index: DeviceIndex, critical: HostCriticalFacts,
   own: readonly CriticalReason[], bridge: boolean,
-): { verdict: Verdict; reasons: string[]; assignWith: string[] } {
+): { verdict: Verdict; reasons: string[]; assignWith: readonly string[] } {
   if (own.length > 0) {
     const reasons = own.map((r) => `The host needs it: ${r.text}.`);
-    const others = g ? g.critical.filter((a) => a !== address) : NO_ADDRESSES;
+    const others = g ? g.critical.filter((a) => a !== address) : EMPTY_LIST;
     if (others.length > 0) {
       const shown = others.slice(0, 8).map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
       reasons.push(`${g!.opening} also holds host-critical ${listing(shown)}${others.length > 8 ? ` and ${others.length - 8} more` : ''}.`);
     }
-    return { verdict: 'host-critical', reasons, assignWith: [] };
+    return { verdict: 'host-critical', reasons, assignWith: EMPTY_LIST };
   }
-  if (!g) return { verdict: 'blocked', reasons: ['It is in no IOMMU group: no IOMMU translates its DMA, so VFIO cannot assign it.'], assignWith: [] };
+  if (!g) return { verdict: 'blocked', reasons: ['It is in no IOMMU group: no IOMMU translates its DMA, so VFIO cannot assign it.'], assignWith: EMPTY_LIST };
   const label = g.group.label;
   const opening = g.opening;
   if (g.critical.length > 0) {
@@ -197,16 +206,16 @@ function deviceReasons(
     const remedy = integrated(d, index)
       ? 'It is built into the CPU or chipset, so no slot change helps; pcie_acs_override would only hide the sharing, not make it safe.'
       : 'A slot whose port isolates (ACS) would give it a group of its own; pcie_acs_override would only hide the sharing, not make it safe.';
-    return { verdict: 'blocked', reasons: [shared, remedy], assignWith: [] };
+    return { verdict: 'blocked', reasons: [shared, remedy], assignWith: EMPTY_LIST };
   }
   if (bridge) {
     const reasons = g.endpoints.length > 0
       ? [`A PCI bridge is not assigned to a VM: it stays on the host while the devices of ${label} go to the VM.`, `${opening} holds ${names(index, g.endpoints)}.`]
       : [`A PCI bridge is not assigned to a VM, and ${label} holds nothing else to assign: it stays on the host.`];
-    return { verdict: g.verdict, reasons, assignWith: [] };
+    return { verdict: g.verdict, reasons, assignWith: EMPTY_LIST };
   }
   // No critical device is in the group here: every other endpoint goes along.
-  const assignWith = g.endpoints.filter((a) => a !== address);
+  const assignWith = lastingFilter(g.endpoints, (a) => a !== address);
   let verdict: Verdict = 'ready';
   let sharing: string;
   if (assignWith.length === 0) {
@@ -293,53 +302,57 @@ function numaLine(node: number): string {
 export function passthroughVerdicts(
   snapshot: Snapshot, index: DeviceIndex, groups: readonly AnalysisGroup[], critical: HostCriticalFacts, groupNote: string | null,
 ): VerdictResult {
-  const factsByAddress = new Map<string, GroupFacts>();
+  // Each function's group facts, by index position.
+  const groupAt = new Array<GroupFacts | undefined>(index.firstListings.length).fill(undefined);
   const groupVerdicts: GroupVerdict[] = [];
   const owners = ownersByDevice(snapshot);
   const ownership = new Map<string, string>();
   for (const group of groups) {
-    const g = groupFacts(group, index, critical, factsByAddress);
+    const g = groupFacts(group, index, critical, groupAt);
     groupVerdicts.push({
-      id: group.id, label: group.label, predicted: group.predicted, type: group.type, devices: [...group.devices],
+      id: group.id, label: group.label, predicted: group.predicted, type: group.type, devices: group.devices,
       verdict: g.verdict, reasons: groupReasons(g, index, critical),
     });
     if (owners) for (const [a, text] of ownershipNotes(g, owners, index)) ownership.set(a, text);
   }
 
-  // Each device's details are collected here, then copied out at their exact size: a list grown
-  // by push keeps room for 16 more entries, and there is one such list per device.
-  const details: string[] = [];
+  // Every device's details are appended here, then its own copied out at their exact size: a
+  // list grown by push keeps room for 16 more entries, and emptying a list (length = 0) drops
+  // its storage, so a list emptied per device would grow anew for each.
+  const allDetails: string[] = [];
   const devices = snapshot.devices.map((d): DeviceVerdict => {
-    const g = factsByAddress.get(d.address) ?? null;
+    const at = index.positionOf(d.address);
+    const g = (at < 0 ? undefined : groupAt[at]) ?? null;
     const hostCritical = critical.reasons.get(d.address);
     const bridge = isPciBridge(d);
-    const { verdict, reasons, assignWith } = deviceReasons(d, d.address, g, index, critical, hostCritical ?? [], bridge);
-    if (groupNote && g) reasons.push(groupNote);
+    const { verdict, reasons, assignWith } = deviceReasons(d, d.address, g, index, critical, hostCritical ?? EMPTY_LIST, bridge);
     const driver = driverState(d);
-    const ownerVms = owners ? owners.get(d.address) ?? [] : null;
+    const ownerVms = owners ? owners.get(d.address) ?? EMPTY_LIST : null;
     const reset = resetInfo(d, index);
     const link = linkInfo(d, index);
     const cautions = critical.cautions.get(d.address);
-    details.length = 0;
-    if (cautions) details.push(...cautions);
+    const first = allDetails.length;
+    if (cautions) allDetails.push(...cautions);
     if (!critical.hostUsageKnown && verdict !== 'host-critical' && storageNetworkOrDisplay(d.classCode)) {
-      details.push('whether the host uses it (root filesystem, management network, console) is not known: host usage was not collected or not readable');
+      allDetails.push('whether the host uses it (root filesystem, management network, console) is not known: host usage was not collected or not readable');
     }
     const assignable = !bridge && verdict !== 'host-critical';
-    details.push(driverText(driver, assignable));
+    allDetails.push(driverText(driver, assignable));
     if (ownerVms !== null) {
-      details.push(ownerVms.length > 0 ? `assigned to VM ${ownerVms.map((v) => `"${v}"`).join(', ')} (libvirt <hostdev>)` : 'no libvirt VM assigns it');
+      allDetails.push(ownerVms.length > 0 ? `assigned to VM ${ownerVms.map((v) => `"${v}"`).join(', ')} (libvirt <hostdev>)` : 'no libvirt VM assigns it');
     }
     const own = ownership.get(d.address);
-    if (own) details.push(own);
-    if (assignable) details.push(reset.text);
-    if (d.numaNode !== null) details.push(numaLine(d.numaNode));
+    if (own) allDetails.push(own);
+    if (assignable) allDetails.push(reset.text);
+    if (d.numaNode !== null) allDetails.push(numaLine(d.numaNode));
     const linkLine = linkSummary(link);
-    if (linkLine) details.push(linkLine);
+    if (linkLine) allDetails.push(linkLine);
     return {
-      address: d.address, name: index.name(d.address), group: g ? g.group.id : null, verdict, reasons,
-      bridge, hostCritical: hostCritical ?? [], assignWith,
-      driver, ownerVms, numaNode: d.numaNode, reset, link, details: details.slice(),
+      address: d.address, name: index.name(d.address), group: g ? g.group.id : null, verdict,
+      // Concatenated rather than pushed: the reasons stay a list of their exact size.
+      reasons: groupNote && g ? reasons.concat(groupNote) : reasons,
+      bridge, hostCritical: hostCritical ?? EMPTY_LIST, assignWith,
+      driver, ownerVms, numaNode: d.numaNode, reset, link, details: allDetails.slice(first),
     };
   });
   return { devices, groups: groupVerdicts };

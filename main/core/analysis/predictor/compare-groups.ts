@@ -11,7 +11,7 @@ import type { GroupDiff } from './types.ts';
 const sorted = (list: readonly string[]) => [...list].sort(comparePciAddresses);
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
-export function compareGroups(predicted: readonly string[][], actual: readonly string[][]): { equal: boolean; diffs: GroupDiff[] } {
+export function compareGroups(predicted: readonly (readonly string[])[], actual: readonly (readonly string[])[]): { equal: boolean; diffs: GroupDiff[] } {
   const p = predicted.map(sorted).filter((g) => g.length > 0);
   const a = actual.map(sorted).filter((g) => g.length > 0);
   const actualOf = new Map<string, number>();

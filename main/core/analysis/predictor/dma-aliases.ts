@@ -5,7 +5,7 @@
  * up (PCIe-to-PCI, conventional, "PCIe bridge alias" flag).
  */
 import type { DmesgEvent } from '../../model/snapshot.ts';
-import { isRootBus, type Topology, type TopoBus, type TopoFunction } from './topology.ts';
+import { hexId, isRootBus, type Topology, type TopoBus, type TopoFunction } from './topology.ts';
 
 export interface AliasEntry {
   devfn: number;
@@ -126,8 +126,8 @@ export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): Al
     const out: AliasEntry[] = [];
     if (ALIAS_TO_FN0.has(id) && f.function !== 0) out.push({ devfn: devfnOf(f.device, 0), source: 'quirk: DMA alias to function 0' });
     if (ALIAS_TO_FN1.has(id) && f.function !== 1) out.push({ devfn: devfnOf(f.device, 1), source: 'quirk: DMA alias to function 1' });
-    if (id === key(0x9005, 0x0285) && f.subsystemVendorId === 0x9005
-      && (f.subsystemDeviceId === 0x02bb || f.subsystemDeviceId === 0x02bc)) {
+    if (id === key(0x9005, 0x0285) && hexId(f.source.subsystemVendorId) === 0x9005
+      && (hexId(f.source.subsystemDeviceId) === 0x02bb || hexId(f.source.subsystemDeviceId) === 0x02bc)) {
       out.push({ devfn: devfnOf(1, 0), source: 'quirk: Adaptec fixed DMA alias 01.0' });
     }
     if (INTEL_MIC_X200.has(id)) {

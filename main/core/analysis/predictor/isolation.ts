@@ -68,21 +68,32 @@ export class Isolation {
   pathIsolated(b: TopoFunction): { isolated: boolean; chain: readonly PathLink[] } {
     let path = this.pathMemo[b.index];
     if (!path) {
-      const chain: PathLink[] = [];
-      // Each bridge sits on the bus above the previous one's: only a walk up the buses that
-      // loops can meet a bridge twice.
-      const seen = b.onBus.walkEnds ? null : new Set<TopoFunction>();
-      let x: TopoFunction | null = b;
-      while (x && !seen?.has(x)) {
-        seen?.add(x);
-        chain.push({ bridge: x, verdict: this.isolating(x) });
-        if (isRootBus(x.onBus)) break;
-        x = x.onBus.bridge;
-      }
-      path = { isolated: chain.every((l) => l.verdict.isolating), chain };
+      const link: PathLink = { bridge: b, verdict: this.isolating(b) };
+      const above = isRootBus(b.onBus) ? null : b.onBus.bridge;
+      if (!above) path = { isolated: link.verdict.isolating, chain: [link] };
+      else if (b.onBus.walkEnds) {
+        // The walk up ends at a root bus, from the bus above too: this bridge, then the path
+        // above it (its links shared, the list at its exact size).
+        const rest = this.pathIsolated(above);
+        path = { isolated: link.verdict.isolating && rest.isolated, chain: [link, ...rest.chain] };
+      } else path = this.loopingPath(link);
       this.pathMemo[b.index] = path;
     }
     return path;
+  }
+
+  /** pathIsolated for a bridge whose walk up the buses loops: it ends where it meets a bridge again. */
+  private loopingPath(first: PathLink): { isolated: boolean; chain: PathLink[] } {
+    const chain = [first];
+    const seen = new Set<TopoFunction>([first.bridge]);
+    for (let x = first.bridge; !isRootBus(x.onBus);) {
+      const next = x.onBus.bridge;
+      if (!next || seen.has(next)) break;
+      seen.add(next);
+      chain.push({ bridge: next, verdict: this.isolating(next) });
+      x = next;
+    }
+    return { isolated: chain.every((l) => l.verdict.isolating), chain };
   }
 
   private decide(f: TopoFunction): Verdict {

@@ -10,7 +10,7 @@ import { aliasFacts, type AliasFacts } from './dma-aliases.ts';
 import { inferIsolationFromGroups } from './infer.ts';
 import { Isolation, type IsolationContext, type PathLink, type Verdict } from './isolation.ts';
 import { ReasonSet, reasonSentence, shortAddress, typeLabel } from './reasons.ts';
-import { Topology, isRootBus, slotOf, type TopoBus, type TopoFunction } from './topology.ts';
+import { Topology, hexId, isRootBus, slotOf, type TopoBus, type TopoFunction } from './topology.ts';
 import type { GroupReason, PredictedGroup, PredictionResult, PredictOptions, Uncertainty } from './types.ts';
 
 /** The kernel's groups in a snapshot, by device address (from the group list, else per device). */
@@ -72,8 +72,21 @@ interface Trace {
   guesses: { device: TopoFunction; what: string }[];
 }
 
-/** `device`: the device itself, or the VMD endpoint that issues its DMA; else a bridge on the way up. */
-type AliasPair = { owner: TopoFunction; kind: 'device' | 'pcie-to-pci' | 'pci-to-pcie' | 'conventional' };
+/**
+ * Why a requester ID of the alias walk is there: `device`, the device itself or the VMD endpoint
+ * that issues its DMA; else the kind of bridge on the way up that takes the devices' DMA over.
+ */
+type AliasKind = 'device' | 'pcie-to-pci' | 'pci-to-pcie' | 'conventional';
+
+/** The alias a bridge on the way up adds for the devices below it (spec 1.6), or null for none. */
+function bridgeAliasKind(t: TopoFunction): AliasKind | null {
+  switch (t.type) {
+    case 'pcie-to-pci-bridge': return 'pcie-to-pci';
+    case 'pci-to-pcie-bridge': return 'pci-to-pcie';
+    case 'conventional': return 'conventional';
+    default: return null;
+  }
+}
 
 /** Whether the running kernel acts on `pcie_acs_override=` (spec 1.11 "Detect"). */
 function overrideStatus(snapshot: Snapshot, params: AcsCommandLine, explicitCmdline: boolean): { active: boolean; note: string | null } {
@@ -163,14 +176,16 @@ class GroupingRun {
 
   private assign(d: TopoFunction): void {
     const trace = this.trace;
-    trace.reasons.length = 0;
-    trace.guesses.length = 0;
+    // Setting a list's length is a runtime call even when it is empty, and most devices note nothing.
+    if (trace.reasons.length > 0) trace.reasons.length = 0;
+    if (trace.guesses.length > 0) trace.guesses.length = 0;
     let group = this.findGroup(d, trace);
-    if (!group) {
-      group = { id: this.groups.length, members: [], reasons: new ReasonSet(), uncertain: false };
+    if (group) group.members.push(d);
+    else {
+      // Most groups get no other member: a list grown by push would keep room for 16 more.
+      group = { id: this.groups.length, members: [d], reasons: new ReasonSet(), uncertain: false };
       this.groups.push(group);
     }
-    group.members.push(d);
     this.groupOf[d.index] = group;
     for (const r of trace.reasons) group.reasons.add(r);
     for (const g of trace.guesses) {
@@ -182,31 +197,28 @@ class GroupingRun {
     }
   }
 
-  /** Spec 1.6: the owners of the requester IDs the IOMMU may see for `d`, in walk order. */
-  private aliasWalk(d: TopoFunction): AliasPair[] {
+  private findGroup(d: TopoFunction, trace: Trace): GroupState | null {
+    // 1. Alias walk (spec 1.6): the owners of the requester IDs the IOMMU may see for `d`, in
+    // walk order; the first that already has a group decides.
     const start = this.aliases.vmdOwner(d) ?? d;
-    const pairs: AliasPair[] = [{ owner: start, kind: 'device' }];
-    const seen = start.onBus.walkEnds ? null : new Set<TopoBus>();
-    for (let bus: TopoBus | null = start.onBus; bus !== null && !isRootBus(bus) && !seen?.has(bus); bus = bus.parent) {
-      seen?.add(bus);
+    const own = this.groupOf[start.index];
+    if (own) {
+      trace.reasons.push(this.pairReason(start, 'device', d));
+      return own;
+    }
+    let last = start;
+    const walked = start.onBus.walkEnds ? null : new Set<TopoBus>();
+    for (let bus: TopoBus | null = start.onBus; bus !== null && !isRootBus(bus) && !walked?.has(bus); bus = bus.parent) {
+      walked?.add(bus);
       const t = bus.bridge;
       if (!t) continue;
       if (this.aliases.isTranslationRoot(t)) break;
-      if (t.type === 'pcie-to-pci-bridge') pairs.push({ owner: t, kind: 'pcie-to-pci' });
-      else if (t.type === 'pci-to-pcie-bridge') pairs.push({ owner: t, kind: 'pci-to-pcie' });
-      else if (t.type === 'conventional') pairs.push({ owner: t, kind: 'conventional' });
-    }
-    return pairs;
-  }
-
-  private findGroup(d: TopoFunction, trace: Trace): GroupState | null {
-    // 1. Alias walk: the first owner that already has a group decides.
-    let last = d;
-    for (const pair of this.aliasWalk(d)) {
-      last = pair.owner;
-      const g = this.groupOf[pair.owner.index];
+      const kind = bridgeAliasKind(t);
+      if (kind === null) continue;
+      last = t;
+      const g = this.groupOf[t.index];
       if (g) {
-        trace.reasons.push(this.pairReason(pair, d));
+        trace.reasons.push(this.pairReason(t, kind, d));
         return g;
       }
     }
@@ -304,18 +316,18 @@ class GroupingRun {
     return null;
   }
 
-  private pairReason(pair: AliasPair, d: TopoFunction): GroupReason {
-    const devices = [pair.owner.address, d.address];
-    switch (pair.kind) {
+  private pairReason(owner: TopoFunction, kind: AliasKind, d: TopoFunction): GroupReason {
+    const devices = [owner.address, d.address];
+    switch (kind) {
       case 'device':
         // `d` itself has no group yet, so the owner that has one is its VMD endpoint.
-        return { kind: 'dma-alias', device: d.address, alias: pair.owner.address, source: 'Intel VMD', devices };
+        return { kind: 'dma-alias', device: d.address, alias: owner.address, source: 'Intel VMD', devices };
       case 'pcie-to-pci':
-        return { kind: 'pcie-to-pci-bridge', bridge: pair.owner.address, bridgeType: 'pcie-to-pci-bridge', devices };
+        return { kind: 'pcie-to-pci-bridge', bridge: owner.address, bridgeType: 'pcie-to-pci-bridge', devices };
       case 'pci-to-pcie':
-        return { kind: 'pcie-to-pci-bridge', bridge: pair.owner.address, bridgeType: 'pci-to-pcie-bridge', devices };
+        return { kind: 'pcie-to-pci-bridge', bridge: owner.address, bridgeType: 'pci-to-pcie-bridge', devices };
       case 'conventional':
-        return { kind: 'conventional-bridge', bridge: pair.owner.address, pcieBridgeAlias: this.aliases.hasPcieBridgeAliasFlag(pair.owner), devices };
+        return { kind: 'conventional-bridge', bridge: owner.address, pcieBridgeAlias: this.aliases.hasPcieBridgeAliasFlag(owner), devices };
     }
   }
 
@@ -433,7 +445,7 @@ export function predictGroups(snapshot: Snapshot, options: PredictOptions = {}):
 
   const target = (f: TopoFunction): SpecTarget => ({
     domain: f.domain, bus: f.bus, device: f.device, function: f.function,
-    vendorId: f.vendorId, deviceId: f.deviceId, subsystemVendorId: f.subsystemVendorId, subsystemDeviceId: f.subsystemDeviceId,
+    vendorId: f.vendorId, deviceId: f.deviceId, subsystemVendorId: hexId(f.source.subsystemVendorId), subsystemDeviceId: hexId(f.source.subsystemDeviceId),
     upstream: () => {
       const up = topology.upstreamBridge(f);
       return up ? target(up) : null;

@@ -37,33 +37,31 @@ function identity(r: GroupReason): string {
   }
 }
 
-function mergeList(a: readonly string[], b: readonly string[]): string[] {
-  const merged = new Set(a);
-  for (const x of b) merged.add(x);
-  return sortAddresses([...merged]);
+/**
+ * Sorts in place and stably, as Array.prototype.sort does, without the work array V8's sort
+ * allocates: a reason's lists are short or nearly in order already (devices join a reason in
+ * enumeration order), which insertion sort handles in about one comparison per entry.
+ */
+function sortInPlace<T>(list: T[], compare: (a: T, b: T) => number): void {
+  for (let i = 1; i < list.length; i++) {
+    const x = list[i]!;
+    let j = i - 1;
+    for (; j >= 0 && compare(list[j]!, x) > 0; j--) list[j + 1] = list[j]!;
+    list[j + 1] = x;
+  }
 }
 
 /**
- * list.sort(comparePciAddresses), without sorting when the list is in order already (devices
- * join a reason in enumeration order, so it nearly always is): the sort would leave such a list
- * as it is.
+ * The entries of `a` (a reason's list: distinct already), then those of `b` it lacks, each once,
+ * sorted by address: a new list of exactly that size.
  */
-function sortAddresses(list: string[]): string[] {
-  for (let i = 1; i < list.length; i++) {
-    if (comparePciAddresses(list[i]!, list[i - 1]!) < 0) return list.sort(comparePciAddresses);
-  }
-  return list;
+function mergeList(a: readonly string[], b: readonly string[]): string[] {
+  const merged = a.concat(b.filter((x, i) => !a.includes(x) && b.indexOf(x) === i));
+  sortInPlace(merged, comparePciAddresses);
+  return merged;
 }
 
-/** The functions of a multifunction reason sorted by address, skipping the sort as sortAddresses does (and the work array it allocates). */
-function sortFunctions(list: { address: string }[]): void {
-  for (let i = 1; i < list.length; i++) {
-    if (comparePciAddresses(list[i]!.address, list[i - 1]!.address) < 0) {
-      list.sort((x, y) => comparePciAddresses(x.address, y.address));
-      return;
-    }
-  }
-}
+const byAddress = (x: { address: string }, y: { address: string }) => comparePciAddresses(x.address, y.address);
 
 /** ReasonSet.list order: "alone" first, then what merges devices, then what keeps them apart. */
 function listRank(r: GroupReason): number {
@@ -85,16 +83,20 @@ export class ReasonSet {
     const existing = this.byKey.get(k);
     if (!existing) {
       reason.devices = mergeList([], reason.devices);
-      if (reason.kind === 'multifunction-without-acs') sortFunctions(reason.functions);
+      if (reason.kind === 'multifunction-without-acs') sortInPlace(reason.functions, byAddress);
       this.byKey.set(k, reason);
       return;
     }
     existing.devices = mergeList(existing.devices, reason.devices);
     if (existing.kind === 'multifunction-without-acs' && reason.kind === 'multifunction-without-acs') {
+      // New lists at their exact size rather than pushes (room for 16 more entries each): a
+      // merged reason lasts as long as the prediction.
+      let functions = existing.functions;
       for (const fn of reason.functions) {
-        if (!existing.functions.some((x) => x.address === fn.address)) existing.functions.push(fn);
+        if (!functions.some((x) => x.address === fn.address)) functions = functions.concat(fn);
       }
-      sortFunctions(existing.functions);
+      sortInPlace(functions, byAddress);
+      existing.functions = functions;
     }
   }
 

@@ -19,10 +19,12 @@ export interface TopoFunction {
   devfn: number;
   /** Kernel `pdev->bus`: the bus the function sits on. */
   onBus: TopoBus;
+  /**
+   * Every function's quirks are looked up by vendor and device ID. The subsystem IDs, which only
+   * a few quirks and parameters match on, are read from `source` where asked (hexId).
+   */
   vendorId: number | null;
   deviceId: number | null;
-  subsystemVendorId: number | null;
-  subsystemDeviceId: number | null;
   /** PCIe port/device type: stated, or inferred from the position (spec 2.4), or null. */
   type: PcieType | null;
   typeInferred: boolean;
@@ -42,7 +44,7 @@ function hexDigit(c: number): number {
 }
 
 /** parseInt(text, 16), without its general parsing for the usual four lower-case hex digits. */
-function hexId(text: string | null): number | null {
+export function hexId(text: string | null): number | null {
   if (text === null) return null;
   if (text.length === 4) {
     const a = hexDigit(text.charCodeAt(0));
@@ -122,7 +124,6 @@ export class Topology {
         devfn: (a.device << 3) | a.function,
         onBus,
         vendorId: hexId(d.vendorId), deviceId: hexId(d.deviceId),
-        subsystemVendorId: hexId(d.subsystemVendorId), subsystemDeviceId: hexId(d.subsystemDeviceId),
         type: null, typeInferred: false,
         isBridge: d.headerType === 1 || d.secondaryBus !== null,
         multifunction: false,
@@ -131,7 +132,9 @@ export class Topology {
       };
       parsed.push(f);
       this.byAddress.set(f.address, f);
-      onBus.functions.push(f);
+      // Most buses hold one function: a list grown from empty by push would keep room for 16 more.
+      if (onBus.functions.length === 0) onBus.functions = [f];
+      else onBus.functions.push(f);
     }
     // Functions mostly come in address order already: sort only the buses that are not.
     for (const { functions: list } of this.buses.values()) {
@@ -155,8 +158,8 @@ export class Topology {
 
   /** The bus with that number, if a function sits on it. */
   private busAt(domain: number, bus: number): TopoBus | undefined {
-    // Bus numbers from addresses are 0-255: a stated secondary bus outside that has no functions.
-    return Number.isInteger(bus) && bus >= 0 && bus <= 0xff ? this.buses.get(busNumberKey(domain, bus)) : undefined;
+    // A stated secondary bus outside 0-255 has no functions.
+    return isBusNumber(bus) ? this.buses.get(busNumberKey(domain, bus)) : undefined;
   }
 
   get(address: string): TopoFunction | undefined {
@@ -311,11 +314,14 @@ export class Topology {
   }
 }
 
+/** Bus numbers from addresses are 0-255: only those can have functions. */
+export const isBusNumber = (bus: number) => Number.isInteger(bus) && bus >= 0 && bus <= 0xff;
+
 /**
- * The buses' map key: unique per domain and bus number (0-255), and a small integer for every
- * domain below 0x800000, which keeps the lookups cheap.
+ * A bus's map key: unique per domain and bus number (0-255, see isBusNumber), and a small integer
+ * for every domain below 0x800000, which keeps the lookups cheap.
  */
-const busNumberKey = (domain: number, bus: number) => domain * 0x100 + bus;
+export const busNumberKey = (domain: number, bus: number) => domain * 0x100 + bus;
 
 /** Sets `walkEnds` on every bus, each walk stopping at the first bus an earlier walk went through. */
 function markWalkEnds(buses: Iterable<TopoBus>): void {
