@@ -256,7 +256,14 @@ describe('layoutTopology at 10,000 functions', () => {
     time(big);
     // The bound is the geometric middle of linear (16×) and quadratic (256×): a 4× margin either
     // way, since a bigger heap alone costs the larger run more garbage collection (8× with the
-    // bound at 24 once measured 28× on a loaded machine).
-    expect(time(big) / time(small)).toBeLessThan(64);
+    // bound at 24 once measured 28× on a loaded machine). A busy CI machine still measured 65× once
+    // where a quiet one measures about 7×, so the pair is measured up to three times: noise rarely
+    // lasts that long, a quadratic layout is over the bound every time.
+    const ratios: number[] = [];
+    for (let attempt = 0; attempt < 3; attempt++) {
+      ratios.push(time(big) / time(small));
+      if (ratios.at(-1)! < 64) break;
+    }
+    expect(Math.min(...ratios), `big/small CPU time ratios: ${ratios.map((r) => r.toFixed(1)).join(', ')}`).toBeLessThan(64);
   });
 });
