@@ -74,10 +74,10 @@ export function analyzeSnapshot(snapshot: Snapshot): Analysis {
   return {
     host: { hostname: snapshot.host.hostname, kernel: snapshot.host.kernelRelease, board: boardName(snapshot), distro: snapshot.host.distro },
     groupsSource: fromKernel ? 'kernel' : 'predicted',
-    checks: readinessChecks(snapshot, index, fromKernel ? groups.length : 0),
+    checks: readinessChecks(snapshot, index, fromKernel ? groups.length : 0, override),
     devices: verdicts.devices,
     groups: verdicts.groups,
-    explanations: explainGroups(snapshot, groups, prediction, index, matches),
+    explanations: explainGroups(snapshot, groups, prediction, index, matches, override),
     slots: analyzeSlots(snapshot, index),
     prediction: report,
     notes,

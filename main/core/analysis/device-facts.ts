@@ -5,7 +5,7 @@
  * trained below what both ends of that link can do.
  */
 import type { PciFunction, Snapshot } from '../model/snapshot.ts';
-import { EMPTY_LIST, lastingFilter, listing, type DeviceIndex } from './device-index.ts';
+import { EMPTY_LIST, lastingFilter, listing, without, type DeviceIndex } from './device-index.ts';
 import { shortAddress } from './predictor/index.ts';
 
 export type DriverKind = 'host' | 'vfio' | 'stub' | 'none' | 'unknown';
@@ -62,6 +62,9 @@ const DRIVER_UNKNOWN: DriverState = Object.freeze({ name: null, kind: 'unknown' 
 /** States by driver name (the name alone decides the kind): a handful of drivers on any host, and every device asks. */
 const driverStateMemo = new Map<string, DriverState>();
 
+/** A source that shows the bound driver, if any (see driverState). */
+const listsDrivers = (source: string) => source === 'sysfs' || source === 'lspci-vvv' || source === 'lspci-nnk';
+
 /**
  * Who drives the device: user space (vfio), pci-stub, a host driver, nothing, or unknown (no
  * source says). Devices with the same driver get the same state object.
@@ -71,8 +74,7 @@ export function driverState(d: PciFunction): DriverState {
   if (name === null) {
     // lspci -v shows the bound driver (-k is implied) and sysfs has the driver link: no driver
     // there means none is bound. A group listing or lspci -n says nothing about drivers.
-    const driverSources = d.sources.some((s) => s === 'sysfs' || s === 'lspci-vvv' || s === 'lspci-nnk');
-    return driverSources ? NO_DRIVER : DRIVER_UNKNOWN;
+    return d.sources.some(listsDrivers) ? NO_DRIVER : DRIVER_UNKNOWN;
   }
   let state = driverStateMemo.get(name);
   if (!state) {
@@ -191,19 +193,26 @@ function bridgelessReset(methods: readonly string[] | null, onRootBus: boolean):
   return info;
 }
 
-export function resetInfo(d: PciFunction, index: DeviceIndex): ResetInfo {
-  const parent = index.parentOf(d);
-  if (!parent) return bridgelessReset(d.resetMethods, index.topologyKnown && d.physfn === null);
+/**
+ * `scope` without `address` and its own subtree `own`. A function of its own: its callback
+ * captures the lists, which in resetInfo would make every call allocate a context.
+ */
+function outside(scope: readonly string[], address: string, own: readonly string[]): readonly string[] {
+  // A set only for a big subtree: most bridges have a device or two below them.
+  const ownSet = own.length > 8 ? new Set(own) : null;
+  return lastingFilter(scope, (a) => a !== address && !(ownSet ? ownSet.has(a) : own.includes(a)));
+}
+
+/** `at`: the index position of the device's address (DeviceIndex.positionAt). */
+export function resetInfo(d: PciFunction, index: DeviceIndex, at: number): ResetInfo {
+  const above = index.parentPosition(at);
+  if (above < 0) return bridgelessReset(d.resetMethods, index.topologyKnown && d.physfn === null);
+  const parent = index.firstListings[above]!;
   // The device's own subtree is reset with it; "also" means everything else on the bus.
-  const scope = index.busResetScope(parent);
+  const scope = index.busResetScopeAt(above);
   // Most bridges have nothing below them to leave out.
-  const own = d.secondaryBus === null ? null : index.busResetScope(d);
-  let affects: readonly string[];
-  if (!own || own.length === 0) affects = lastingFilter(scope, (a) => a !== d.address);
-  else {
-    const ownSet = new Set(own);
-    affects = lastingFilter(scope, (a) => a !== d.address && !ownSet.has(a));
-  }
+  const own = d.secondaryBus === null ? null : index.busResetScopeAt(at);
+  const affects = !own || own.length === 0 ? without(scope, d.address) : outside(scope, d.address, own);
   const methods = d.resetMethods;
   let text = methodsText(methods);
   if (busResetMatters(methods)) {
@@ -265,8 +274,11 @@ function undowngradedLink(current: string | null, incomplete: boolean): LinkInfo
   return info;
 }
 
-export function linkInfo(d: PciFunction, index: DeviceIndex): LinkInfo {
-  const self = d.physfn !== null ? index.get(d.physfn) ?? d : d;
+/** `at`: the index position of the device's address (DeviceIndex.positionAt). */
+export function linkInfo(d: PciFunction, index: DeviceIndex, at: number): LinkInfo {
+  // A VF's link is its PF's.
+  const pf = d.physfn !== null ? index.get(d.physfn) : undefined;
+  const self = pf ?? d;
   const current = self.link && (self.link.currentSpeed !== null || self.link.currentWidth !== null)
     ? linkText(speedValue(self.link.currentSpeed), widthValue(self.link.currentWidth))
     : null;
@@ -277,7 +289,7 @@ export function linkInfo(d: PciFunction, index: DeviceIndex): LinkInfo {
   // ends: the port reports what it can do, the device below too; the link trains to the lower
   // of the two, so only less than that is a downgrade. The links are those along ancestors():
   // up to the root bus, or until the parents loop (walked without a lookup per step).
-  const path = index.ancestors(self);
+  const path = pf ? index.ancestors(pf) : index.ancestorsAt(at);
   for (let i = 0; i < path.length; i++) {
     const below = i === 0 ? self : path[i - 1]!;
     const above = path[i]!;
@@ -311,13 +323,10 @@ export function linkInfo(d: PciFunction, index: DeviceIndex): LinkInfo {
 }
 
 export function linkSummary(info: LinkInfo): string | null {
-  const parts: string[] = [];
-  for (const g of info.downgrades) {
-    parts.push(`the link ${shortAddress(g.upstream)} → ${shortAddress(g.downstream)} runs at ${g.current} although both ends can do ${g.capable} (check the slot, riser and BIOS link settings)`);
-  }
-  if (parts.length === 0 && info.current === null) return null;
-  if (parts.length === 0) return currentLinkLine(info.current!, info.incomplete);
-  return parts.join('; ');
+  if (info.downgrades.length === 0) return info.current === null ? null : currentLinkLine(info.current, info.incomplete);
+  return info.downgrades
+    .map((g) => `the link ${shortAddress(g.upstream)} → ${shortAddress(g.downstream)} runs at ${g.current} although both ends can do ${g.capable} (check the slot, riser and BIOS link settings)`)
+    .join('; ');
 }
 
 /** The lines for links without downgrade, by link text, complete path first: shared by most devices. */

@@ -81,80 +81,135 @@ export const EMPTY_LIST: readonly never[] = Object.freeze([]);
 /**
  * list.filter(keep) for a result that lasts as long as the analysis: the shared EMPTY_LIST when
  * nothing is kept, else a list of its exact size (filter's own result, like a list grown by push,
- * keeps room for 16 more entries, and an analysis holds thousands of such lists).
+ * keeps room for 16 more entries, and an analysis holds thousands of such lists). `keep` is asked
+ * twice per entry: it must answer the same both times.
  */
 export function lastingFilter<T>(list: readonly T[], keep: (item: T) => boolean): readonly T[] {
-  const kept = list.filter(keep);
-  return kept.length === 0 ? EMPTY_LIST : kept.slice();
+  // Counted first, then filled: no list of the kept entries to copy from.
+  let count = 0;
+  for (let i = 0; i < list.length; i++) if (keep(list[i]!)) count++;
+  if (count === 0) return EMPTY_LIST;
+  const kept = new Array<T>(count);
+  for (let i = 0, j = 0; j < count; i++) if (keep(list[i]!)) kept[j++] = list[i]!;
+  return kept;
 }
 
 /**
- * What the index knows of one address (its first listing). A function is looked up by its own
- * address string: the map's key is that very string for the first listing, and a string caches
- * its hash, so the lookup is as cheap as one by object, without a second map of every function.
+ * lastingFilter(list, (x) => x !== item) without a callback: the steps that ask run per device,
+ * and a callback that captures the item makes the caller allocate a context on every call.
  */
-interface Entry {
-  fn: PciFunction;
-  /** Its position in firstListings. */
-  position: number;
-  /** The busNumberKey of the bus the function sits on; undefined when its address does not parse. */
-  busKey: number | undefined;
-  /**
-   * The entry of the bridge above, undefined until worked out. An entry rather than a function:
-   * walks up the tree then need no lookup per step.
-   */
-  parent: Entry | null | undefined;
-  children: PciFunction[] | null;
-  resetScope: string[] | null;
-  /** nameOf the address, once worked out: reasons name the same devices over and over. */
-  name: string | undefined;
+export function without<T>(list: readonly T[], item: T): readonly T[] {
+  let count = 0;
+  for (let i = 0; i < list.length; i++) if (list[i] !== item) count++;
+  if (count === 0) return EMPTY_LIST;
+  const kept = new Array<T>(count);
+  for (let i = 0, j = 0; j < count; i++) if (list[i] !== item) kept[j++] = list[i]!;
+  return kept;
 }
 
+/** `item` is among the first `count` entries of `list`. */
+function amongFirst<T>(list: ArrayLike<T>, count: number, item: T): boolean {
+  for (let i = 0; i < count; i++) if (list[i] === item) return true;
+  return false;
+}
+
+/** parents: not worked out yet; -1 is none (a root bus, or unknown). */
+const UNSETTLED = -2;
+
+/**
+ * What the index knows of each address is kept by the position of its first listing, in lists and
+ * typed arrays rather than an object per function: the index lives as long as the analysis, and
+ * every object in it is copied by the garbage collector as long as it is young.
+ */
 export class DeviceIndex {
   /** One function per address, the first listed, in list order. */
   readonly firstListings: readonly PciFunction[];
+  /** Each address to the position of its first listing. */
+  private readonly byAddress = new Map<string, number>();
+  /** The position of each function of `devices` (positionOf its address), by its index in that list. */
+  private readonly listingPositions: Int32Array;
+  /** The busNumberKey of the bus each function sits on, by position; NaN when its address does not parse. */
+  private readonly busKeys: Float64Array;
+  /** The position of the bridge above each function, by position: UNSETTLED until worked out, -1 for none. */
+  private readonly parents: Int32Array;
   /**
-   * Each address to the entry of its first listing. Entries rather than functions, here and in
-   * bridgeBySecondary: one lookup then gives the parent, children and name without another.
+   * The functions directly below each bridge, by position: the positions childList holds from
+   * childStart[bridge] up to childStart[bridge + 1], in list order.
    */
-  private readonly byAddress = new Map<string, Entry>();
+  private readonly childStart: Int32Array;
+  private readonly childList: Int32Array;
+  /** busResetScopeAt and nameAt of each function, by position, once worked out. */
+  private readonly resetScopes: (readonly string[] | undefined)[];
+  private readonly names: (string | undefined)[];
   /** Functions by busNumberKey, built on first use: only slots without a known port ask (onBus). */
   private byBusMemo: Map<number, PciFunction[]> | null = null;
-  private readonly bridgeBySecondary = new Map<number, Entry>();
+  /** The position of the first bridge that states each bus (by busNumberKey) as its secondary one. */
+  private readonly bridgeBySecondary = new Map<number, number>();
   /** At least one function states its parent or a bridge its secondary bus: the tree is known. */
   readonly topologyKnown: boolean;
+  /** Where ancestors() keeps the positions it walks: the first entries are the walk's, the rest stale. */
+  private readonly walk: number[] = [];
+  /** Where the reset scope walk keeps its stack and its scope, the same way. */
+  private readonly stack: number[] = [];
+  private readonly scope: string[] = [];
 
   constructor(readonly devices: readonly PciFunction[]) {
     let known = false;
-    const canonical: Entry[] = [];
-    for (const d of devices) {
-      if (this.byAddress.has(d.address)) continue;
-      const entry: Entry = { fn: d, position: canonical.length, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined };
-      this.byAddress.set(d.address, entry);
-      canonical.push(entry);
+    const firstListings: PciFunction[] = [];
+    this.listingPositions = new Int32Array(devices.length);
+    this.busKeys = new Float64Array(devices.length);
+    // Indexed loops over every function: the index is built once per analysis, largely before the
+    // optimizing compiler takes the constructor over, and for...of allocates an iteration result
+    // per entry until then.
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i]!;
+      const first = this.byAddress.get(d.address);
+      if (first !== undefined) {
+        this.listingPositions[i] = first;
+        continue;
+      }
+      const position = firstListings.length;
+      this.byAddress.set(d.address, position);
+      this.listingPositions[i] = position;
+      firstListings.push(d);
       const a = pciAddressOf(d.address);
-      if (!a) continue;
-      entry.busKey = busNumberKey(a.domain, a.bus);
+      if (!a) {
+        this.busKeys[position] = NaN;
+        continue;
+      }
+      this.busKeys[position] = busNumberKey(a.domain, a.bus);
       if (d.secondaryBus !== null) {
         known = true;
         // A secondary bus outside 0-255 has no functions to be the bridge of.
         const sec = isBusNumber(d.secondaryBus) ? busNumberKey(a.domain, d.secondaryBus) : undefined;
-        if (sec !== undefined && !this.bridgeBySecondary.has(sec)) this.bridgeBySecondary.set(sec, entry);
+        if (sec !== undefined && !this.bridgeBySecondary.has(sec)) this.bridgeBySecondary.set(sec, position);
       }
       if (d.parent !== null) known = true;
     }
     this.topologyKnown = known;
-    this.firstListings = canonical.map((entry) => entry.fn);
-    for (const entry of canonical) {
-      const parent = this.parentOfEntry(entry);
-      if (!parent) continue;
-      if (parent.children) parent.children.push(entry.fn);
-      else parent.children = [entry.fn];
+    this.firstListings = firstListings;
+    const count = firstListings.length;
+    this.resetScopes = new Array<readonly string[] | undefined>(count).fill(undefined);
+    this.names = new Array<string | undefined>(count).fill(undefined);
+    this.parents = new Int32Array(count).fill(UNSETTLED);
+    // Children in list order: counted per bridge, then set out bridge by bridge.
+    this.childStart = new Int32Array(count + 1);
+    for (let p = 0; p < count; p++) {
+      const parent = this.parentPosition(p);
+      if (parent >= 0) this.childStart[parent + 1]!++;
+    }
+    for (let p = 0; p < count; p++) this.childStart[p + 1]! += this.childStart[p]!;
+    this.childList = new Int32Array(this.childStart[count]!);
+    const next = this.childStart.slice(0, count);
+    for (let p = 0; p < count; p++) {
+      const parent = this.parents[p]!;
+      if (parent >= 0) this.childList[next[parent]!++] = p;
     }
   }
 
   get(address: string): PciFunction | undefined {
-    return this.byAddress.get(address)?.fn;
+    const p = this.byAddress.get(address);
+    return p === undefined ? undefined : this.firstListings[p];
   }
 
   /**
@@ -162,22 +217,38 @@ export class DeviceIndex {
    * step can keep what it works out per function in a list by position rather than a map by address.
    */
   positionOf(address: string): number {
-    return this.byAddress.get(address)?.position ?? -1;
+    return this.byAddress.get(address) ?? -1;
+  }
+
+  /**
+   * positionOf the address of `devices[listIndex]`, without a lookup by address: a step that
+   * walks `devices` finds what it keeps by position straight away.
+   */
+  positionAt(listIndex: number): number {
+    return this.listingPositions[listIndex]!;
+  }
+
+  /** The PCI domain (segment) of the function at a position; -1 when its address does not parse. */
+  domainAt(position: number): number {
+    const key = this.busKeys[position]!;
+    return Number.isNaN(key) ? -1 : Math.floor(key / 0x100);
   }
 
   /** nameOf for an address (an address not in the index names itself). */
   name(address: string): string {
-    const entry = this.byAddress.get(address);
-    return entry ? this.nameOfEntry(entry) : nameOf(undefined, address);
+    const p = this.byAddress.get(address);
+    return p === undefined ? nameOf(undefined, address) : this.nameAt(p);
   }
 
-  private nameOfEntry(entry: Entry): string {
-    return (entry.name ??= nameOf(entry.fn, entry.fn.address));
-  }
-
-  /** The entry of a function's address: a repeated listing gets its first listing's. */
-  private entryOf(d: PciFunction): Entry | undefined {
-    return this.byAddress.get(d.address);
+  /** name() of the address at a position of firstListings. */
+  nameAt(position: number): string {
+    let name = this.names[position];
+    if (name === undefined) {
+      const d = this.firstListings[position]!;
+      name = nameOf(d, d.address);
+      this.names[position] = name;
+    }
+    return name;
   }
 
   /**
@@ -186,29 +257,38 @@ export class DeviceIndex {
    * A function listed twice gets the answer of the first listing of its address.
    */
   parentOf(d: PciFunction): PciFunction | null {
-    return this.parentOfEntry(this.entryOrDetached(d))?.fn ?? null;
+    const p = this.parentPositionOf(d);
+    return p < 0 ? null : this.firstListings[p]!;
   }
 
-  /** A function of another list is judged by its own fields, as if on a bus of its own. */
-  private entryOrDetached(d: PciFunction): Entry {
-    return this.entryOf(d) ?? { fn: d, position: -1, busKey: undefined, parent: undefined, children: null, resetScope: null, name: undefined };
+  /** parentOf by position; a function the index lacks is judged by its own fields, as if on a bus of its own. */
+  private parentPositionOf(d: PciFunction): number {
+    const p = this.byAddress.get(d.address);
+    return p === undefined ? this.statedParent(d, -1) : this.parentPosition(p);
   }
 
-  private parentOfEntry(entry: Entry): Entry | null {
-    if (entry.parent !== undefined) return entry.parent;
+  /**
+   * The position of the bridge above the function at a position (parentOf), -1 for none: the
+   * per-device steps ask by position, without a lookup by address.
+   */
+  parentPosition(position: number): number {
+    const known = this.parents[position]!;
+    if (known !== UNSETTLED) return known;
     // Settled before recursing, so that a PF chain that loops ends.
-    entry.parent = null;
-    const d = entry.fn;
-    let parent: Entry | null = null;
-    const bySecondary = entry.busKey !== undefined ? this.bridgeBySecondary.get(entry.busKey) : undefined;
-    if (bySecondary && bySecondary.fn !== d) parent = bySecondary;
-    else if (d.parent !== null) parent = this.byAddress.get(d.parent) ?? null;
-    else if (d.physfn !== null) {
-      const pf = this.byAddress.get(d.physfn);
-      parent = pf && pf.fn !== d ? this.parentOfEntry(pf) : null;
-    }
-    entry.parent = parent;
+    this.parents[position] = -1;
+    const key = this.busKeys[position]!;
+    const bySecondary = Number.isNaN(key) ? undefined : this.bridgeBySecondary.get(key);
+    const parent = bySecondary !== undefined && bySecondary !== position ? bySecondary : this.statedParent(this.firstListings[position]!, position);
+    this.parents[position] = parent;
     return parent;
+  }
+
+  /** The parent a source states for `d` (at `position`, -1 when the index lacks it), else its PF's parent. */
+  private statedParent(d: PciFunction, position: number): number {
+    if (d.parent !== null) return this.byAddress.get(d.parent) ?? -1;
+    if (d.physfn === null) return -1;
+    const pf = this.byAddress.get(d.physfn);
+    return pf !== undefined && pf !== position ? this.parentPosition(pf) : -1;
   }
 
   /**
@@ -216,49 +296,72 @@ export class DeviceIndex {
    * where the parents loop back (to the function's address or to a bridge already listed).
    */
   ancestors(d: PciFunction): PciFunction[] {
-    const out: PciFunction[] = [];
-    for (let p = this.parentOfEntry(this.entryOrDetached(d)); p && p.fn.address !== d.address && !out.includes(p.fn); p = this.parentOfEntry(p)) {
-      out.push(p.fn);
+    return this.ancestorsFrom(this.parentPositionOf(d), d.address);
+  }
+
+  /** ancestors() of the function at a position. */
+  ancestorsAt(position: number): PciFunction[] {
+    return this.ancestorsFrom(this.parentPosition(position), this.firstListings[position]!.address);
+  }
+
+  private ancestorsFrom(parent: number, address: string): PciFunction[] {
+    // Walked in a list kept from call to call, then copied out at its exact size: a list grown by
+    // push keeps room for 16 more entries, and the link facts of every device ask.
+    const walk = this.walk;
+    let count = 0;
+    for (let p = parent; p >= 0 && this.firstListings[p]!.address !== address && !amongFirst(walk, count, p); p = this.parentPosition(p)) {
+      walk[count++] = p;
     }
+    const out = new Array<PciFunction>(count);
+    for (let i = 0; i < count; i++) out[i] = this.firstListings[walk[i]!]!;
     return out;
   }
 
   childrenOf(bridge: PciFunction): readonly PciFunction[] {
-    return this.entryOf(bridge)?.children ?? EMPTY_LIST;
+    const p = this.byAddress.get(bridge.address);
+    if (p === undefined || this.childStart[p] === this.childStart[p + 1]) return EMPTY_LIST;
+    return Array.from(this.childList.subarray(this.childStart[p], this.childStart[p + 1]), (c) => this.firstListings[c]!);
   }
 
   /**
-   * Everything a secondary bus reset by `bridge` resets: the functions on its secondary bus and
-   * everything below them, depth first (cached per bridge: every function on that bus asks).
-   * Children lists hold first listings only, each in the list of its one parent, so the walk can
-   * meet a function twice only by looping back to the bridge's own address: that is the one stop
-   * needed (no set of seen addresses).
+   * Everything a secondary bus reset by the bridge at a position resets: the functions on its
+   * secondary bus and everything below them, depth first (cached per bridge: every function on
+   * that bus asks). Children lists hold first listings only, each in the list of its one parent,
+   * so the walk can meet a function twice only by looping back to the bridge's own address: that
+   * is the one stop needed (no set of seen addresses).
    */
-  busResetScope(bridge: PciFunction): readonly string[] {
-    const entry = this.entryOf(bridge);
-    if (entry?.resetScope) return entry.resetScope;
-    const scope: string[] = [];
-    const stack = this.childrenOf(bridge).slice().reverse();
-    while (stack.length > 0) {
-      const d = stack.pop()!;
-      if (d.address === bridge.address) continue;
-      scope.push(d.address);
-      const children = this.childrenOf(d);
-      for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  busResetScopeAt(position: number): readonly string[] {
+    const known = this.resetScopes[position];
+    if (known) return known;
+    // The walk's stack and the scope so far live in lists kept from bridge to bridge, the scope
+    // then copied out at its exact size (as in ancestors()): every bridge above a device asks.
+    const { stack, scope, childStart, childList, firstListings } = this;
+    const address = firstListings[position]!.address;
+    let top = 0;
+    let count = 0;
+    for (let i = childStart[position + 1]! - 1; i >= childStart[position]!; i--) stack[top++] = childList[i]!;
+    while (top > 0) {
+      const d = stack[--top]!;
+      const below = firstListings[d]!.address;
+      if (below === address) continue;
+      scope[count++] = below;
+      for (let i = childStart[d + 1]! - 1; i >= childStart[d]!; i--) stack[top++] = childList[i]!;
     }
-    if (entry) entry.resetScope = scope;
-    return scope;
+    const result = count > 0 ? scope.slice(0, count) : EMPTY_LIST;
+    this.resetScopes[position] = result;
+    return result;
   }
 
   /** Functions on the bus `domain:bus`, in list order. */
   onBus(domain: number, bus: number): readonly PciFunction[] {
     if (!this.byBusMemo) {
       const byBus = new Map<number, PciFunction[]>();
-      for (const entry of this.byAddress.values()) {
-        if (entry.busKey === undefined) continue;
-        const list = byBus.get(entry.busKey);
-        if (list) list.push(entry.fn);
-        else byBus.set(entry.busKey, [entry.fn]);
+      for (let p = 0; p < this.firstListings.length; p++) {
+        const key = this.busKeys[p]!;
+        if (Number.isNaN(key)) continue;
+        const list = byBus.get(key);
+        if (list) list.push(this.firstListings[p]!);
+        else byBus.set(key, [this.firstListings[p]!]);
       }
       this.byBusMemo = byBus;
     }

@@ -31,12 +31,13 @@ export interface GroupExplanation {
   matchesPrediction: boolean | null;
 }
 
+/** Read by the analysis, the checklist and the explanations alike: never changed. */
 export interface AcsOverrideState {
   /** The `pcie_acs_override=` tokens on the command line. */
-  tokens: string[];
+  readonly tokens: readonly string[];
   /** `active`: dmesg shows the patch's warning; `ignored`: the kernel listed it as unknown. */
-  state: 'active' | 'probable' | 'ignored' | 'absent' | 'unknown';
-  evidence: string;
+  readonly state: 'active' | 'probable' | 'ignored' | 'absent' | 'unknown';
+  readonly evidence: string;
 }
 
 /** Spec 1.11 "Detect": the token on the command line and the patch's warning in dmesg. */
@@ -144,17 +145,24 @@ function overrideSuspects(groups: readonly AnalysisGroup[], index: DeviceIndex):
 
 /** What isolates a group unusually, by the predictor's reasons (null: nothing unusual). */
 function isolationOf(reasons: readonly GroupReason[]): 'isolated-by-override' | 'isolated-by-quirk' | null {
-  return reasons.some((r) => r.kind === 'acs-override') ? 'isolated-by-override'
-    : reasons.some((r) => r.kind === 'quirk' && r.effect === 'isolating') ? 'isolated-by-quirk' : null;
+  // One pass, without callbacks: every group asks, and most have one reason ("alone").
+  let byQuirk = false;
+  for (let i = 0; i < reasons.length; i++) {
+    const r = reasons[i]!;
+    if (r.kind === 'acs-override') return 'isolated-by-override';
+    if (r.kind === 'quirk' && r.effect === 'isolating') byQuirk = true;
+  }
+  return byQuirk ? 'isolated-by-quirk' : null;
 }
 
 /**
  * `matches`: each group's predicted twin (matchingPredicted of the groups' members and the
- * predicted groups'), when the caller has it already.
+ * predicted groups'), and `override`: acsOverrideState(snapshot), when the caller has them already.
  */
 export function explainGroups(
   snapshot: Snapshot, groups: readonly AnalysisGroup[], prediction: PredictionResult, index: DeviceIndex,
   matches: readonly number[] = matchingPredicted(groups.map((g) => g.devices), prediction.predicted.map((p) => p.devices)),
+  override: AcsOverrideState = acsOverrideState(snapshot),
 ): GroupExplanation[] {
   // Only groups the prediction does not reproduce need it: usually none.
   let predictedOfMemo: Map<string, PredictedGroup> | null = null;
@@ -165,7 +173,6 @@ export function explainGroups(
     }
     return predictedOfMemo;
   };
-  const override = acsOverrideState(snapshot);
   const suspects = (override.state === 'active' || override.state === 'probable') && override.tokens.includes('multifunction')
     ? overrideSuspects(groups, index) : new Map<number, string[]>();
 
@@ -186,7 +193,10 @@ export function explainGroups(
     const first = allText.length;
     let shown: GroupReason[] = reasons;
     if (match) {
-      allText.push(...reasons.filter((r) => r.kind !== 'alone' || (g.devices.length === 1 && !suspect)).map((r) => explainReason(r, index)));
+      // A loop rather than filter() with a callback: one that captured the group would make every
+      // group, explained or passed over, allocate a context for it.
+      const withAlone = g.devices.length === 1 && !suspect;
+      for (const r of reasons) if (r.kind !== 'alone' || withAlone) allText.push(explainReason(r, index));
     } else if (g.predicted) {
       shown = [];
     } else {

@@ -15,11 +15,16 @@ export type CriticalKind =
   | 'root-filesystem' | 'mounted-filesystem' | 'management-nic' | 'console-gpu'
   | 'host-bridge' | 'isa-bridge' | 'smbus' | 'memory-controller' | 'iommu' | 'bridge-above-critical';
 
+/** Read, never changed: the reason of a critical class is one object for every device of the class. */
 export interface CriticalReason {
-  kind: CriticalKind;
+  readonly kind: CriticalKind;
   /** A few words for other devices' reasons: "SMBus controller", "holds the root filesystem". */
-  short: string;
-  text: string;
+  readonly short: string;
+  readonly text: string;
+}
+
+function classReason(kind: CriticalKind, short: string, text: string): CriticalReason {
+  return Object.freeze({ kind, short, text });
 }
 
 /**
@@ -28,13 +33,13 @@ export interface CriticalReason {
  * (Intel/AMD memory controller and data-fabric functions), 0806 IOMMU). The IOMMU's own function
  * is included: it provides the isolation every assignment relies on.
  */
-const CRITICAL_CLASSES: Record<string, CriticalReason> = {
-  '0600': { kind: 'host-bridge', short: 'host bridge', text: 'host bridge, part of the CPU or chipset that connects the PCI hierarchy to memory' },
-  '0601': { kind: 'isa-bridge', short: 'ISA/LPC bridge', text: 'ISA/LPC bridge, which carries the platform\'s legacy devices (firmware flash, TPM, super I/O, embedded controller)' },
-  '0c05': { kind: 'smbus', short: 'SMBus controller', text: 'SMBus controller, through which the host reads memory SPD, sensors and clock chips' },
-  '0580': { kind: 'memory-controller', short: 'memory controller', text: 'memory controller' },
-  '0806': { kind: 'iommu', short: 'the IOMMU', text: 'the IOMMU itself, which provides the DMA isolation that device assignment relies on' },
-};
+const CRITICAL_CLASSES: ReadonlyMap<string, CriticalReason> = new Map([
+  ['0600', classReason('host-bridge', 'host bridge', 'host bridge, part of the CPU or chipset that connects the PCI hierarchy to memory')],
+  ['0601', classReason('isa-bridge', 'ISA/LPC bridge', 'ISA/LPC bridge, which carries the platform\'s legacy devices (firmware flash, TPM, super I/O, embedded controller)')],
+  ['0c05', classReason('smbus', 'SMBus controller', 'SMBus controller, through which the host reads memory SPD, sensors and clock chips')],
+  ['0580', classReason('memory-controller', 'memory controller', 'memory controller')],
+  ['0806', classReason('iommu', 'the IOMMU', 'the IOMMU itself, which provides the DMA isolation that device assignment relies on')],
+]);
 
 export interface HostCriticalFacts {
   /** Why each device is host-critical (absent = not critical). */
@@ -109,9 +114,14 @@ export function hostCriticalFacts(snapshot: Snapshot, index: DeviceIndex): HostC
   const cautions = new Map<string, string[]>();
   // One pass over the functions: the critical classes, and the boot VGA devices (a handful) for below.
   const bootVga: PciFunction[] = [];
-  for (const d of index.firstListings) {
-    const byClass = d.classCode === null ? undefined : CRITICAL_CLASSES[d.classCode];
-    if (byClass) add(reasons, d.address, { ...byClass });
+  // Indexed: this runs once per analysis, largely before the optimizing compiler has it, where
+  // for...of allocates an iteration result per function.
+  for (let i = 0; i < index.firstListings.length; i++) {
+    const d = index.firstListings[i]!;
+    // A map, not an object, by class code: a property lookup by a string read from the data first
+    // looks that string up in the engine's table of property names, for every function.
+    const byClass = d.classCode === null ? undefined : CRITICAL_CLASSES.get(d.classCode);
+    if (byClass) add(reasons, d.address, byClass);
     if (d.bootVga === true) bootVga.push(d);
   }
   // What was read is used even when part of it is missing: a mount seen is a mount.

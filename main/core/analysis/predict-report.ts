@@ -49,21 +49,38 @@ const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.
  * order, which nearly always agree: the predicted group starting with the same member and listing
  * the very same members needs no key. Only when that fails are the groups' keys compared
  * (usually never), which keeps a 10,000-function host fast.
+ *
+ * The kernel numbers its groups in the order it creates them, and the predictor lists its groups
+ * in that order too: the predicted group after the last one matched is tried first, and the
+ * groups by first member are looked up only when it is not the one.
  */
 export function matchingPredicted(groups: readonly (readonly string[])[], predicted: readonly (readonly string[])[]): number[] {
-  const byFirstMember = new Map<string, number>();
-  predicted.forEach((p, i) => {
-    if (p.length > 0) byFirstMember.set(p[0]!, i);
-  });
+  let byFirstMember: Map<string, number> | null = null;
   let byKey: Map<string, number> | null = null;
-  return groups.map((g) => {
-    const first = g.length > 0 ? byFirstMember.get(g[0]!) : undefined;
-    if (first !== undefined && sameList(predicted[first]!, g)) return first;
+  const byMembers = (g: readonly string[]): number => {
     if (!byKey) {
       byKey = new Map();
       predicted.forEach((p, i) => byKey!.set(groupKey(p), i));
     }
     return byKey.get(groupKey(g)) ?? -1;
+  };
+  let next = 0;
+  return groups.map((g) => {
+    if (g.length === 0) return byMembers(g);
+    // Listing the same members, it is the one predicted group holding g[0].
+    if (next < predicted.length && sameList(predicted[next]!, g)) return next++;
+    if (!byFirstMember) {
+      byFirstMember = new Map();
+      predicted.forEach((p, i) => {
+        if (p.length > 0) byFirstMember!.set(p[0]!, i);
+      });
+    }
+    const first = byFirstMember.get(g[0]!);
+    if (first !== undefined && sameList(predicted[first]!, g)) {
+      next = first + 1;
+      return first;
+    }
+    return byMembers(g);
   });
 }
 

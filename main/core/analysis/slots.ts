@@ -58,54 +58,52 @@ function lowerHexValue(c: number): number {
  * answer is the one the whole snapshot gives. Intel VMD puts devices in domains from 10000 whose
  * DMA the VMD endpoint in another domain issues (spec 1.10): with VMD present, nothing is cut.
  * Every address is parsed once and each segment built once, however many slots share it: a host
- * with many segments and slots would otherwise re-read the whole snapshot per slot.
+ * with many segments and slots would otherwise re-read the whole snapshot per slot. Only the
+ * segments of ports are built: slots usually sit in a few of them.
  */
-function segmentsOf(snapshot: Snapshot): (port: PciFunction) => Snapshot {
+function segmentsOf(snapshot: Snapshot, index: DeviceIndex): (port: PciFunction) => Snapshot {
   // pciAddressOf(address)?.domain ?? -1 without building the address: a canonical address's
-  // domain is the hex before its bus, and every function, group member and log line asks.
+  // domain is the hex before its bus, and every group member and log line asks. The functions'
+  // domains are the index's, read when it was built.
   const domainOf = (address: string) => {
     if (!isCanonicalPciAddress(address)) return parsePciAddress(address)?.domain ?? -1;
     let domain = 0;
     for (let i = 0; i < address.length - 8; i++) domain = domain * 16 + lowerHexValue(address.charCodeAt(i));
     return domain;
   };
-  const devicesByDomain = new Map<number, PciFunction[]>();
-  let vmd = false;
-  for (const d of snapshot.devices) {
-    const domain = domainOf(d.address);
-    if (domain >= 0x10000) vmd = true;
-    const list = devicesByDomain.get(domain);
-    if (list) list.push(d);
-    else devicesByDomain.set(domain, [d]);
-  }
-  const groupsByDomain = new Map<number, Snapshot['groups']>();
-  for (const g of snapshot.groups) {
-    // The group's domains in order of appearance: nearly always one, so no set per group, and
-    // a list of that one (a list grown by push from empty keeps room for 16 more).
-    const domains = g.devices.length > 0 ? [domainOf(g.devices[0]!)] : [];
-    for (let i = 1; i < g.devices.length; i++) {
-      const domain = domainOf(g.devices[i]!);
-      if (!domains.includes(domain)) domains.push(domain);
-    }
-    for (const domain of domains) {
-      const list = groupsByDomain.get(domain);
-      if (list) list.push(g);
-      else groupsByDomain.set(domain, [g]);
-    }
-  }
-  const dmesg = snapshot.iommu.dmesg;
-  const eventDomains = dmesg.map((e) => (e.device === null ? null : domainOf(e.device)));
+  const deviceDomains = snapshot.devices.map((_, i) => index.domainAt(index.positionAt(i)));
+  const vmd = deviceDomains.some((domain) => domain >= 0x10000);
+  // Each group's domain when its members share one (nearly always), null when they do not,
+  // undefined without members; and each log line's: worked out with the first segment.
+  let groupDomains: (number | null | undefined)[] | null = null;
+  let eventDomains: (number | null)[] | null = null;
   const segments = new Map<number, Snapshot>();
   return (port) => {
+    if (vmd) return snapshot;
     const domain = domainOf(port.address);
-    const devices = devicesByDomain.get(domain) ?? [];
-    if (vmd || devices.length === snapshot.devices.length) return snapshot;
     let segment = segments.get(domain);
     if (!segment) {
-      segment = {
-        ...snapshot, devices, groups: groupsByDomain.get(domain) ?? [],
-        iommu: { ...snapshot.iommu, dmesg: segmentLog(dmesg, eventDomains, domain) },
-      };
+      const devices = snapshot.devices.filter((_, i) => deviceDomains[i] === domain);
+      if (devices.length === snapshot.devices.length) segment = snapshot;
+      else {
+        groupDomains ??= snapshot.groups.map((g) => {
+          let shared: number | undefined;
+          for (const a of g.devices) {
+            const d = domainOf(a);
+            if (shared === undefined) shared = d;
+            else if (d !== shared) return null;
+          }
+          return shared;
+        });
+        const ofGroup = groupDomains;
+        const dmesg = snapshot.iommu.dmesg;
+        eventDomains ??= dmesg.map((e) => (e.device === null ? null : domainOf(e.device)));
+        segment = {
+          ...snapshot, devices,
+          groups: snapshot.groups.filter((g, i) => ofGroup[i] === domain || (ofGroup[i] === null && g.devices.some((a) => domainOf(a) === domain))),
+          iommu: { ...snapshot.iommu, dmesg: segmentLog(dmesg, eventDomains, domain) },
+        };
+      }
       segments.set(domain, segment);
     }
     return segment;
@@ -161,9 +159,10 @@ function distinctSlots(slots: readonly Slot[]): Slot[] {
   });
 }
 
+/** `index`: the DeviceIndex of snapshot.devices. */
 export function analyzeSlots(snapshot: Snapshot, index: DeviceIndex): SlotAnalysis[] {
   const templates = SLOT_CARD_TEMPLATES.map((id) => CARD_TEMPLATES.find((t) => t.id === id)).filter((t): t is CardModel => t !== undefined);
-  const segmentOf = segmentsOf(snapshot);
+  const segmentOf = segmentsOf(snapshot, index);
   // Slots that are distinct records may still hang off the same port (sysfs and DMI names for
   // one slot, or firmware listing a port several times): the cards' answers are the port's.
   const byPort = new Map<string, CardPrediction[]>();

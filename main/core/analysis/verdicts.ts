@@ -14,7 +14,7 @@ import {
   driverState, driverText, linkInfo, linkSummary, ownersByDevice, resetInfo,
   type DriverState, type LinkInfo, type ResetInfo,
 } from './device-facts.ts';
-import { EMPTY_LIST, isPciBridge, lastingFilter, listing, type DeviceIndex } from './device-index.ts';
+import { EMPTY_LIST, isPciBridge, listing, without, type DeviceIndex } from './device-index.ts';
 import { criticalSummary, type CriticalReason, type HostCriticalFacts } from './host-critical.ts';
 import { shortAddress } from './predictor/index.ts';
 
@@ -104,65 +104,122 @@ interface GroupFacts {
   /** The sentence on the group's bridges; null without bridges. Said by the group and each endpoint. */
   bridgeLine: string | null;
   verdict: Verdict;
+  /**
+   * Words every device of the group would otherwise build anew, worked out for the first that
+   * needs them: criticalSummary of each `critical` address, by position; the sentence a blocked
+   * device starts with; the sentence of an endpoint whose group holds only functions of its device.
+   */
+  criticalSummaries: readonly string[] | null;
+  sharedWithCritical: string | null;
+  onlyOwnFunctions: string | null;
 }
 
 /** The function of a listed address is a PCI bridge (an address the index lacks is none). */
 const isBridgeFn = (d: PciFunction | undefined): boolean => d !== undefined && isPciBridge(d);
 
+/** How many distinct entries a short list has (a group's endpoint units: a few at most). */
+function distinctCount(list: readonly string[]): number {
+  let count = 0;
+  for (let i = 0; i < list.length; i++) if (list.indexOf(list[i]!) === i) count++;
+  return count;
+}
+
 /**
  * `groupAt` gets the facts at the index position (DeviceIndex.positionOf) of each listed address
  * the index has (a later group listing it again wins); every function of that address, a
  * repeated listing too, finds its group there. An address the index lacks is no device's: it is
- * left out.
+ * left out. `criticalAt`: the host-critical reasons of each index position (critical.reasons of
+ * its address).
  */
 function groupFacts(
-  group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts, groupAt: (GroupFacts | undefined)[],
+  group: AnalysisGroup, index: DeviceIndex, critical: HostCriticalFacts,
+  criticalAt: readonly (readonly CriticalReason[] | undefined)[], groupAt: (GroupFacts | undefined)[],
 ): GroupFacts {
-  // Each listed address's index position and function: looked up once for all the questions below.
-  const positions = group.devices.map((a) => index.positionOf(a));
-  const listed = positions.map((p) => (p < 0 ? undefined : index.firstListings[p]));
+  const devices = group.devices;
+  // Filled in below; made first so that the one pass over the members can mark their positions.
+  const facts: GroupFacts = {
+    group, opening: capitalize(group.label), endpoints: devices, bridges: EMPTY_LIST, critical: EMPTY_LIST,
+    endpointUnits: null, unitCount: devices.length, verdict: 'ready', bridgeLine: null,
+    criticalSummaries: null, sharedWithCritical: null, onlyOwnFunctions: null,
+  };
+  // Each listed address's function (undefined where the index lacks it), looked up once for all
+  // the questions below; kept only where members are compared. Plain loops rather than callbacks:
+  // every group of the host is asked.
+  const listed = devices.length > 1 ? new Array<PciFunction | undefined>(devices.length) : null;
   // Most groups hold neither: their lists stay the shared empty one.
   let bridges: string[] | null = null;
   let crit: string[] | null = null;
-  for (let i = 0; i < listed.length; i++) {
-    const a = group.devices[i]!;
+  for (let i = 0; i < devices.length; i++) {
+    const a = devices[i]!;
+    const p = index.positionOf(a);
+    if (p >= 0) groupAt[p] = facts;
+    const d = p < 0 ? undefined : index.firstListings[p];
+    if (listed) listed[i] = d;
     // Lists of one to start with: a list grown by push from empty keeps room for 16 more.
-    if (critical.reasons.has(a)) {
+    if ((p < 0 ? critical.reasons.get(a) : criticalAt[p]) !== undefined) {
       if (crit) crit.push(a);
       else crit = [a];
     }
-    if (isBridgeFn(listed[i])) {
+    if (isBridgeFn(d)) {
       if (bridges) bridges.push(a);
       else bridges = [a];
     }
   }
   // Without bridges every listed device is an endpoint: no copies of the lists.
-  const endpoints = bridges ? group.devices.filter((_, i) => !isBridgeFn(listed[i])) : group.devices;
-  let endpointUnits: string[] | null = null;
-  let unitCount = endpoints.length;
-  if (endpoints.length > 1) {
-    const endpointFns = bridges ? listed.filter((d) => !isBridgeFn(d)) : listed;
-    endpointUnits = endpoints.map((a, i) => unitOf(endpointFns[i], a));
-    unitCount = new Set(endpointUnits).size;
+  let endpointFns = listed;
+  if (bridges) {
+    // Lists of their exact size (every listed device that is no bridge). A group of one bridge
+    // (no list of functions kept) has no endpoint.
+    const count = devices.length - bridges.length;
+    const kept = new Array<string>(count);
+    endpointFns = new Array<PciFunction | undefined>(count);
+    if (listed) {
+      for (let i = 0, j = 0; j < count; i++) {
+        if (isBridgeFn(listed[i])) continue;
+        kept[j] = devices[i]!;
+        endpointFns[j++] = listed[i];
+      }
+    }
+    facts.endpoints = count > 0 ? kept : EMPTY_LIST;
+    facts.bridges = bridges;
+    facts.bridgeLine = bridgeSentence(index, bridges);
   }
-  let verdict: Verdict;
+  const endpoints = facts.endpoints;
+  facts.unitCount = endpoints.length;
+  if (endpoints.length > 1) {
+    // Several endpoints: the members' functions were kept.
+    const units = new Array<string>(endpoints.length);
+    for (let i = 0; i < endpoints.length; i++) units[i] = unitOf(endpointFns![i], endpoints[i]!);
+    facts.endpointUnits = units;
+    facts.unitCount = distinctCount(units);
+  }
   if (crit) {
-    // Only bridges with nothing critical below them may sit beside critical devices unharmed.
-    const critAddresses = crit;
-    const others = group.devices.filter((a) => !critAddresses.includes(a) && !bridges?.includes(a));
-    verdict = others.length === 0 ? 'host-critical' : 'blocked';
-  } else verdict = unitCount > 1 ? 'whole-group' : 'ready';
-  const facts: GroupFacts = {
-    group, opening: capitalize(group.label), endpoints, bridges: bridges ?? EMPTY_LIST, critical: crit ?? EMPTY_LIST,
-    endpointUnits, unitCount, verdict, bridgeLine: bridges ? bridgeSentence(index, bridges) : null,
-  };
-  for (const p of positions) if (p >= 0) groupAt[p] = facts;
+    facts.critical = crit;
+    facts.verdict = onlyCriticalOrBridges(devices, crit, bridges ?? EMPTY_LIST) ? 'host-critical' : 'blocked';
+  } else if (facts.unitCount > 1) facts.verdict = 'whole-group';
   return facts;
+}
+
+/**
+ * Only bridges with nothing critical below them may sit beside critical devices unharmed. A loop
+ * of its own: a callback in groupFacts that captured its lists would make every group allocate a
+ * context for them.
+ */
+function onlyCriticalOrBridges(devices: readonly string[], crit: readonly string[], bridges: readonly string[]): boolean {
+  for (const a of devices) if (!crit.includes(a) && !bridges.includes(a)) return false;
+  return true;
+}
+
+/** criticalSummary of each of the group's critical addresses, in their order. */
+function criticalSummaries(g: GroupFacts, critical: HostCriticalFacts): readonly string[] {
+  return (g.criticalSummaries ??= g.critical.map((a) => criticalSummary(a, critical.reasons.get(a) ?? [])));
 }
 
 function names(index: DeviceIndex, addresses: readonly string[], max = 6): string {
   if (addresses.length === 1) return index.name(addresses[0]!);
-  const shown = addresses.slice(0, max).map((a) => index.name(a));
+  // A loop rather than map() with a callback that captures the index: groups and devices ask.
+  const shown = new Array<string>(Math.min(addresses.length, max));
+  for (let i = 0; i < shown.length; i++) shown[i] = index.name(addresses[i]!);
   return `${listing(shown)}${addresses.length > max ? ` and ${addresses.length - max} more` : ''}`;
 }
 
@@ -190,10 +247,18 @@ function deviceReasons(
 ): { verdict: Verdict; reasons: string[]; assignWith: readonly string[] } {
   if (own.length > 0) {
     const reasons = own.map((r) => `The host needs it: ${r.text}.`);
-    const others = g ? g.critical.filter((a) => a !== address) : EMPTY_LIST;
-    if (others.length > 0) {
-      const shown = others.slice(0, 8).map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
-      reasons.push(`${g!.opening} also holds host-critical ${listing(shown)}${others.length > 8 ? ` and ${others.length - 8} more` : ''}.`);
+    // The group's other critical devices, the first 8 named.
+    let others = 0;
+    const shown: string[] = [];
+    if (g) {
+      for (let i = 0; i < g.critical.length; i++) {
+        if (g.critical[i] === address) continue;
+        if (others < 8) shown.push(criticalSummaries(g, critical)[i]!);
+        others++;
+      }
+    }
+    if (others > 0) {
+      reasons.push(`${g!.opening} also holds host-critical ${listing(shown)}${others > 8 ? ` and ${others - 8} more` : ''}.`);
     }
     return { verdict: 'host-critical', reasons, assignWith: EMPTY_LIST };
   }
@@ -201,8 +266,8 @@ function deviceReasons(
   const label = g.group.label;
   const opening = g.opening;
   if (g.critical.length > 0) {
-    const crit = g.critical.map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
-    const shared = `${opening} also holds ${listing(crit)}, which the host needs: VFIO assigns whole groups only, so this device cannot be passed through while they share it.`;
+    // The same for every device of the group.
+    const shared = (g.sharedWithCritical ??= `${opening} also holds ${listing(criticalSummaries(g, critical))}, which the host needs: VFIO assigns whole groups only, so this device cannot be passed through while they share it.`);
     const remedy = integrated(d, index)
       ? 'It is built into the CPU or chipset, so no slot change helps; pcie_acs_override would only hide the sharing, not make it safe.'
       : 'A slot whose port isolates (ACS) would give it a group of its own; pcie_acs_override would only hide the sharing, not make it safe.';
@@ -215,34 +280,33 @@ function deviceReasons(
     return { verdict: g.verdict, reasons, assignWith: EMPTY_LIST };
   }
   // No critical device is in the group here: every other endpoint goes along.
-  const assignWith = lastingFilter(g.endpoints, (a) => a !== address);
+  const assignWith = without(g.endpoints, address);
   let verdict: Verdict = 'ready';
   let sharing: string;
+  // A group of one endpoint has no units: that endpoint is another device (this address listed
+  // twice, as a bridge first), which goes along as a separate one.
+  const units = g.endpointUnits;
+  const at = units === null ? -1 : g.endpoints.indexOf(address);
   if (assignWith.length === 0) {
     sharing = `Alone in ${label}: it can be assigned to a VM by itself.`;
+  } else if (at >= 0 && g.unitCount === 1) {
+    // Every endpoint is a function of this device: the same sentence for each of them. Group
+    // members come in enumeration order already.
+    sharing = (g.onlyOwnFunctions ??= `${opening} holds only functions of this device (${listing(g.endpoints.map(shortAddress))}): assign them together to the same VM.`);
   } else {
     const sameDevice: string[] = [];
     const otherDevices: string[] = [];
-    // A group of one endpoint has no units: that endpoint is another device (this address listed
-    // twice, as a bridge first), which goes along as a separate one.
-    const units = g.endpointUnits;
-    const at = units === null ? -1 : g.endpoints.indexOf(address);
     const mine = at < 0 ? undefined : units![at];
     for (let i = 0; i < g.endpoints.length; i++) {
       const a = g.endpoints[i]!;
       if (a !== address) (units !== null && units[i] === mine ? sameDevice : otherDevices).push(a);
     }
-    if (otherDevices.length > 0) {
-      verdict = 'whole-group';
-      sharing = `${opening} also holds ${names(index, otherDevices)}: it can only be assigned together with ${otherDevices.length === 1 ? 'it' : 'them'}${sameDevice.length > 0 ? ` (and its other functions ${names(index, sameDevice)})` : ''}, to the same VM, every endpoint bound to vfio-pci.`;
-    } else {
-      // Group members come in enumeration order already.
-      const fns = g.endpoints.filter((a) => a === address || sameDevice.includes(a)).map(shortAddress);
-      sharing = `${opening} holds only functions of this device (${listing(fns)}): assign them together to the same VM.`;
-    }
+    // Units that differ: other devices go along.
+    verdict = 'whole-group';
+    sharing = `${opening} also holds ${names(index, otherDevices)}: it can only be assigned together with ${otherDevices.length === 1 ? 'it' : 'them'}${sameDevice.length > 0 ? ` (and its other functions ${names(index, sameDevice)})` : ''}, to the same VM, every endpoint bound to vfio-pci.`;
   }
   // An endpoint is no bridge (unless its address is listed twice): the group's sentence fits.
-  const bridgeLine = g.bridges.includes(address) ? bridgeSentence(index, g.bridges.filter((b) => b !== address)) : g.bridgeLine;
+  const bridgeLine = g.bridges.includes(address) ? bridgeSentence(index, without(g.bridges, address)) : g.bridgeLine;
   return { verdict, reasons: bridgeLine ? [sharing, bridgeLine] : [sharing], assignWith };
 }
 
@@ -250,7 +314,7 @@ function deviceReasons(
 function groupReasons(g: GroupFacts, index: DeviceIndex, critical: HostCriticalFacts): string[] {
   const opening = g.opening;
   if (g.critical.length > 0) {
-    const crit = g.critical.map((a) => criticalSummary(a, critical.reasons.get(a) ?? []));
+    const crit = criticalSummaries(g, critical);
     return [g.verdict === 'host-critical'
       ? `${opening} holds only devices the host needs: ${listing(crit)}.`
       : `${opening} holds ${listing(crit)}, which the host needs, so none of its other devices can be passed through.`];
@@ -295,20 +359,37 @@ function numaLine(node: number): string {
   return line;
 }
 
+/** A map's values by the index position of their address (an address the index lacks is left out). */
+function byPosition<T>(map: ReadonlyMap<string, T>, index: DeviceIndex): (T | undefined)[] {
+  const at = new Array<T | undefined>(index.firstListings.length).fill(undefined);
+  map.forEach((value, address) => {
+    const p = index.positionOf(address);
+    if (p >= 0) at[p] = value;
+  });
+  return at;
+}
+
 /**
- * Verdicts for every device and group. `groupNote` is added to the reasons of every grouped
- * device (the groups are predicted, not the kernel's: say why and what that means).
+ * Verdicts for every device and group, in the order of snapshot.devices (`index` is the
+ * DeviceIndex of that list). `groupNote` is added to the reasons of every grouped device (the
+ * groups are predicted, not the kernel's: say why and what that means).
  */
 export function passthroughVerdicts(
   snapshot: Snapshot, index: DeviceIndex, groups: readonly AnalysisGroup[], critical: HostCriticalFacts, groupNote: string | null,
 ): VerdictResult {
-  // Each function's group facts, by index position.
+  // Each function's group facts, host-critical reasons and cautions, by index position: the maps
+  // have an entry for a few devices, and every device asks.
   const groupAt = new Array<GroupFacts | undefined>(index.firstListings.length).fill(undefined);
+  const criticalAt = byPosition(critical.reasons, index);
+  const cautionsAt = byPosition(critical.cautions, index);
   const groupVerdicts: GroupVerdict[] = [];
   const owners = ownersByDevice(snapshot);
   const ownership = new Map<string, string>();
-  for (const group of groups) {
-    const g = groupFacts(group, index, critical, groupAt);
+  // Indexed: this runs once per analysis, largely before the optimizing compiler has it, where
+  // for...of allocates an iteration result per group.
+  for (let i = 0; i < groups.length; i++) {
+    const group = groups[i]!;
+    const g = groupFacts(group, index, critical, criticalAt, groupAt);
     groupVerdicts.push({
       id: group.id, label: group.label, predicted: group.predicted, type: group.type, devices: group.devices,
       verdict: g.verdict, reasons: groupReasons(g, index, critical),
@@ -316,43 +397,44 @@ export function passthroughVerdicts(
     if (owners) for (const [a, text] of ownershipNotes(g, owners, index)) ownership.set(a, text);
   }
 
-  // Every device's details are appended here, then its own copied out at their exact size: a
-  // list grown by push keeps room for 16 more entries, and emptying a list (length = 0) drops
-  // its storage, so a list emptied per device would grow anew for each.
-  const allDetails: string[] = [];
-  const devices = snapshot.devices.map((d): DeviceVerdict => {
-    const at = index.positionOf(d.address);
-    const g = (at < 0 ? undefined : groupAt[at]) ?? null;
-    const hostCritical = critical.reasons.get(d.address);
+  // Each device's details are set here, then copied out at their exact size: a list grown by
+  // push keeps room for 16 more entries, and emptying a list (length = 0) drops its storage, so
+  // this one is only ever overwritten, its entries counted.
+  const details: string[] = [];
+  const devices = index.devices.map((d, i): DeviceVerdict => {
+    const at = index.positionAt(i);
+    const g = groupAt[at] ?? null;
+    const hostCritical = criticalAt[at];
     const bridge = isPciBridge(d);
     const { verdict, reasons, assignWith } = deviceReasons(d, d.address, g, index, critical, hostCritical ?? EMPTY_LIST, bridge);
     const driver = driverState(d);
     const ownerVms = owners ? owners.get(d.address) ?? EMPTY_LIST : null;
-    const reset = resetInfo(d, index);
-    const link = linkInfo(d, index);
-    const cautions = critical.cautions.get(d.address);
-    const first = allDetails.length;
-    if (cautions) allDetails.push(...cautions);
+    const reset = resetInfo(d, index, at);
+    const link = linkInfo(d, index, at);
+    const cautions = cautionsAt[at];
+    let count = 0;
+    if (cautions) for (const c of cautions) details[count++] = c;
     if (!critical.hostUsageKnown && verdict !== 'host-critical' && storageNetworkOrDisplay(d.classCode)) {
-      allDetails.push('whether the host uses it (root filesystem, management network, console) is not known: host usage was not collected or not readable');
+      details[count++] = 'whether the host uses it (root filesystem, management network, console) is not known: host usage was not collected or not readable';
     }
     const assignable = !bridge && verdict !== 'host-critical';
-    allDetails.push(driverText(driver, assignable));
+    details[count++] = driverText(driver, assignable);
     if (ownerVms !== null) {
-      allDetails.push(ownerVms.length > 0 ? `assigned to VM ${ownerVms.map((v) => `"${v}"`).join(', ')} (libvirt <hostdev>)` : 'no libvirt VM assigns it');
+      details[count++] = ownerVms.length > 0 ? `assigned to VM ${ownerVms.map((v) => `"${v}"`).join(', ')} (libvirt <hostdev>)` : 'no libvirt VM assigns it';
     }
-    const own = ownership.get(d.address);
-    if (own) allDetails.push(own);
-    if (assignable) allDetails.push(reset.text);
-    if (d.numaNode !== null) allDetails.push(numaLine(d.numaNode));
+    // Only with libvirt's domains read: no lookup otherwise.
+    const own = ownership.size > 0 ? ownership.get(d.address) : undefined;
+    if (own) details[count++] = own;
+    if (assignable) details[count++] = reset.text;
+    if (d.numaNode !== null) details[count++] = numaLine(d.numaNode);
     const linkLine = linkSummary(link);
-    if (linkLine) allDetails.push(linkLine);
+    if (linkLine) details[count++] = linkLine;
     return {
-      address: d.address, name: index.name(d.address), group: g ? g.group.id : null, verdict,
+      address: d.address, name: index.nameAt(at), group: g ? g.group.id : null, verdict,
       // Concatenated rather than pushed: the reasons stay a list of their exact size.
       reasons: groupNote && g ? reasons.concat(groupNote) : reasons,
       bridge, hostCritical: hostCritical ?? EMPTY_LIST, assignWith,
-      driver, ownerVms, numaNode: d.numaNode, reset, link, details: allDetails.slice(first),
+      driver, ownerVms, numaNode: d.numaNode, reset, link, details: details.slice(0, count),
     };
   });
   return { devices, groups: groupVerdicts };

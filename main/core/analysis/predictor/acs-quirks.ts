@@ -161,6 +161,14 @@ const OVERRIDE_MULTIFUNCTION_TYPES = new Set(['endpoint', 'legacy-endpoint', 'up
 function acsOverride(f: TopoFunction, ctx: QuirkContext): QuirkAnswer | null {
   const o = ctx.override;
   if (!o || f.type === 'conventional' || f.source.acs.state === 'present') return null;
+  return overrideAnswer(f, o);
+}
+
+/**
+ * acsOverride past its guard. A function of its own: its callbacks capture `f`, which in
+ * acsOverride would make every call allocate a context, and every function without a quirk asks.
+ */
+function overrideAnswer(f: TopoFunction, o: AcsOverride): QuirkAnswer | null {
   const uncertain = f.source.acs.state === 'unknown'
     ? 'ACS not readable: the override applies only if the device has no ACS capability (assumed none)'
     : undefined;

@@ -85,7 +85,10 @@ function dmesgAliases(events: readonly DmesgEvent[]): { byDevice: Map<string, Al
     byDevice.set(device, list);
   };
   const hex = (text: string | undefined) => (text === undefined ? NaN : parseInt(text, 16));
-  for (const e of events) {
+  // Indexed loops over every log line and function: they run once per prediction, largely before
+  // the optimizing compiler has them, where for...of allocates an iteration result per entry.
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
     if (e.device === null) continue;
     if (e.id === 'pci.alias') {
       const slot = hex(e.fields.slot);
@@ -144,6 +147,14 @@ export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): Al
     return out;
   };
 
+  // The aliases of a function that has some. A function of its own: its callbacks capture `f`,
+  // which in aliases() would make every call (memoized ones too) allocate a context.
+  const collect = (f: TopoFunction, fromDmesg: readonly AliasEntry[] | undefined): AliasEntry[] => {
+    const all = fromQuirks(f);
+    for (const e of fromDmesg ?? []) if (!all.some((x) => x.devfn === e.devfn)) all.push(e);
+    return all.filter((e) => e.devfn !== f.devfn);
+  };
+
   const busesWithAliases = new Set<TopoBus>();
   const facts: AliasFacts = {
     aliases(f) {
@@ -151,12 +162,7 @@ export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): Al
       if (!list) {
         const fromDmesg = announced.byDevice.get(f.address);
         // Nearly every device has no alias: no lists to build for it.
-        if (!fromDmesg && !ALIAS_QUIRK_IDS.has(idKey(f))) list = NO_ALIASES;
-        else {
-          const all = fromQuirks(f);
-          for (const e of fromDmesg ?? []) if (!all.some((x) => x.devfn === e.devfn)) all.push(e);
-          list = all.filter((e) => e.devfn !== f.devfn);
-        }
+        list = !fromDmesg && !ALIAS_QUIRK_IDS.has(idKey(f)) ? NO_ALIASES : collect(f, fromDmesg);
         memo[f.index] = list;
       }
       return list;
@@ -181,7 +187,8 @@ export function aliasFacts(topology: Topology, dmesg: readonly DmesgEvent[]): Al
       return busesWithAliases.has(bus);
     },
   };
-  for (const f of topology.functions) {
+  for (let i = 0; i < topology.functions.length; i++) {
+    const f = topology.functions[i]!;
     if (facts.aliases(f).length > 0 || facts.unpredictable(f) !== null) busesWithAliases.add(f.onBus);
   }
   return facts;

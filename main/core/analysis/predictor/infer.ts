@@ -18,13 +18,18 @@ import { isSlotSibling, type Topology } from './topology.ts';
 export function inferIsolationFromGroups(topology: Topology, kernelGroups: KernelGrouping): (boolean | undefined)[] {
   const inferred = new Array<boolean | undefined>(topology.functions.length).fill(undefined);
   const { ofFunction: groupOf, size } = kernelGroups;
-  for (const f of topology.functions) {
+  // Indexed loops: this runs once per prediction, largely before the optimizing compiler has
+  // it, where for...of allocates an iterator and a result per entry.
+  const functions = topology.functions;
+  for (let i = 0; i < functions.length; i++) {
+    const f = functions[i]!;
     const g = groupOf[f.index];
     if (g === undefined) continue;
-    // Plain loops over the bus and the bridge's children: this runs for every function.
     let siblings = 0;
     let sharesWithSibling = false;
-    for (const s of f.onBus.functions) {
+    const onBus = f.onBus.functions;
+    for (let j = 0; j < onBus.length; j++) {
+      const s = onBus[j]!;
       if (!isSlotSibling(f, s)) continue;
       siblings++;
       if (groupOf[s.index] === g) {
@@ -39,8 +44,9 @@ export function inferIsolationFromGroups(topology: Topology, kernelGroups: Kerne
     if (f.isBridge) {
       let grouped = 0;
       let elsewhere = false;
-      for (const c of topology.childrenOf(f)) {
-        const cg = groupOf[c.index];
+      const children = topology.childrenOf(f);
+      for (let j = 0; j < children.length; j++) {
+        const cg = groupOf[children[j]!.index];
         if (cg === undefined) continue;
         grouped++;
         if (cg !== g) {

@@ -4,7 +4,7 @@
  * alias search (H1), the function search (H2), else a new group.
  */
 import { parseKernelCommandLine } from '../../parsers/cmdline.ts';
-import type { KernelCommandLine, Snapshot } from '../../model/snapshot.ts';
+import type { KernelCommandLine, PcieType, Snapshot } from '../../model/snapshot.ts';
 import { readAcsCommandLine, acsChangeFor, type AcsCommandLine, type SpecTarget } from './acs-params.ts';
 import { aliasFacts, type AliasFacts } from './dma-aliases.ts';
 import { inferIsolationFromGroups } from './infer.ts';
@@ -47,16 +47,29 @@ function kernelGrouping(topology: Topology, snapshot: Snapshot): KernelGrouping 
     if (f) ofFunction[f.index] = group;
     else outside.set(address, group);
   };
-  const listed = snapshot.groups.some((g) => g.devices.length > 0);
+  // Indexed loops over every group member and function, here and in the other steps that run once
+  // per prediction: such a step runs largely before the optimizing compiler takes it over, and
+  // for...of allocates an iteration result per entry until then.
+  const { groups, devices } = snapshot;
+  const listed = groups.some((g) => g.devices.length > 0);
   if (listed) {
-    for (const g of snapshot.groups) for (const d of g.devices) assign(d, g.id);
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i]!;
+      for (let j = 0; j < g.devices.length; j++) assign(g.devices[j]!, g.id);
+    }
   } else {
-    for (const d of snapshot.devices) if (d.iommuGroup !== null) assign(d.address, d.iommuGroup);
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i]!;
+      if (d.iommuGroup !== null) assign(d.address, d.iommuGroup);
+    }
   }
   const size = new Map<number, number>();
   const count = (g: number) => size.set(g, (size.get(g) ?? 0) + 1);
-  for (const g of ofFunction) if (g !== undefined) count(g);
-  for (const g of outside.values()) count(g);
+  for (let i = 0; i < ofFunction.length; i++) {
+    const g = ofFunction[i];
+    if (g !== undefined) count(g);
+  }
+  outside.forEach(count);
   return { present: size.size > 0, ofFunction, size };
 }
 
@@ -67,9 +80,25 @@ interface GroupState {
   uncertain: boolean;
 }
 
-interface Trace {
-  reasons: GroupReason[];
-  guesses: { device: TopoFunction; what: string }[];
+/**
+ * What findGroup found for the device being assigned: the first `reasonCount` reasons and
+ * `guessCount` guesses of the lists. The lists are overwritten device by device rather than
+ * emptied: emptying a list (length = 0) drops its storage, and the next reason would grow it
+ * anew, with room for 16 more, for every device that notes one.
+ */
+class Trace {
+  readonly reasons: GroupReason[] = [];
+  reasonCount = 0;
+  readonly guesses: { device: TopoFunction; what: string }[] = [];
+  guessCount = 0;
+
+  reason(r: GroupReason): void {
+    this.reasons[this.reasonCount++] = r;
+  }
+
+  guess(device: TopoFunction, what: string): void {
+    this.guesses[this.guessCount++] = { device, what };
+  }
 }
 
 /**
@@ -103,7 +132,10 @@ function overrideStatus(snapshot: Snapshot, params: AcsCommandLine, explicitCmdl
 function pchWorkaroundState(snapshot: Snapshot): (address: string) => 'enabled' | 'failed' | 'unknown' {
   const ok = new Set<string>();
   const failed = new Set<string>();
-  for (const e of snapshot.iommu.dmesg) {
+  // Indexed, as in kernelGrouping: a log line per function.
+  const dmesg = snapshot.iommu.dmesg;
+  for (let i = 0; i < dmesg.length; i++) {
+    const e = dmesg[i]!;
     if (e.device === null) continue;
     if (e.id === 'pci.pchAcsOk') ok.add(e.device);
     if (e.id === 'pci.pchAcsFail') failed.add(e.device);
@@ -144,8 +176,8 @@ class GroupingRun {
   /** Whether the IOMMU translates for each function (gets a group), by TopoFunction.index. */
   private readonly covered: boolean[] = [];
   readonly notCovered: { device: string; why: string }[] = [];
-  /** What findGroup found for the device being assigned; emptied for each device. */
-  private readonly trace: Trace = { reasons: [], guesses: [] };
+  /** What findGroup found for the device being assigned; cleared for each device. */
+  private readonly trace = new Trace();
   /**
    * The devfns the same-bus searches for the device being assigned have visited (spec 1.7's
    * shared visited set), marked with that device's stamp: no set to allocate per device.
@@ -161,7 +193,9 @@ class GroupingRun {
     kernelGroups: KernelGrouping,
   ) {
     this.groupOf = new Array<GroupState | undefined>(topology.functions.length).fill(undefined);
-    for (const f of topology.functions) {
+    // Indexed, here and in run(), as in kernelGrouping.
+    for (let i = 0; i < topology.functions.length; i++) {
+      const f = topology.functions[i]!;
       const why = notCoveredWhy(f, kernelGroups);
       if (why) this.notCovered.push({ device: f.address, why });
       this.covered.push(why === null);
@@ -169,16 +203,17 @@ class GroupingRun {
   }
 
   run(): void {
-    for (const f of this.topology.enumerationOrder()) {
+    const order = this.topology.enumerationOrder();
+    for (let i = 0; i < order.length; i++) {
+      const f = order[i]!;
       if (this.covered[f.index]) this.assign(f);
     }
   }
 
   private assign(d: TopoFunction): void {
     const trace = this.trace;
-    // Setting a list's length is a runtime call even when it is empty, and most devices note nothing.
-    if (trace.reasons.length > 0) trace.reasons.length = 0;
-    if (trace.guesses.length > 0) trace.guesses.length = 0;
+    trace.reasonCount = 0;
+    trace.guessCount = 0;
     let group = this.findGroup(d, trace);
     if (group) group.members.push(d);
     else {
@@ -187,8 +222,9 @@ class GroupingRun {
       this.groups.push(group);
     }
     this.groupOf[d.index] = group;
-    for (const r of trace.reasons) group.reasons.add(r);
-    for (const g of trace.guesses) {
+    for (let i = 0; i < trace.reasonCount; i++) group.reasons.add(trace.reasons[i]!);
+    for (let i = 0; i < trace.guessCount; i++) {
+      const g = trace.guesses[i]!;
       group.uncertain = true;
       const entry = this.guesses.get(g.device) ?? { what: new Set<string>(), affects: new Set<TopoFunction>() };
       entry.what.add(g.what);
@@ -203,7 +239,7 @@ class GroupingRun {
     const start = this.aliases.vmdOwner(d) ?? d;
     const own = this.groupOf[start.index];
     if (own) {
-      trace.reasons.push(this.pairReason(start, 'device', d));
+      trace.reason(this.pairReason(start, 'device', d));
       return own;
     }
     let last = start;
@@ -218,7 +254,7 @@ class GroupingRun {
       last = t;
       const g = this.groupOf[t.index];
       if (g) {
-        trace.reasons.push(this.pairReason(t, kind, d));
+        trace.reason(this.pairReason(t, kind, d));
         return g;
       }
     }
@@ -238,7 +274,7 @@ class GroupingRun {
       p = t;
       const g = this.groupOf[t.index];
       if (g) {
-        for (const link of path.chain) if (!link.verdict.isolating) trace.reasons.push(this.bridgeReason(link, d));
+        for (const link of path.chain) if (!link.verdict.isolating) trace.reason(this.bridgeReason(link, d));
         return g;
       }
     }
@@ -264,12 +300,12 @@ class GroupingRun {
     for (const t of x.onBus.functions) {
       if (t === x) continue;
       const why = this.aliases.unpredictable(t);
-      if (why) trace.guesses.push({ device: t, what: why });
+      if (why) trace.guess(t, why);
       const link = this.aliasLink(x, t);
       if (!link) continue;
       const g = this.aliasSearch(t, d, trace) ?? this.functionSearch(t, d, trace);
       if (g) {
-        trace.reasons.push({ kind: 'dma-alias', device: link.from.address, alias: link.to.address, source: link.source, devices: [x.address, t.address, d.address] });
+        trace.reason({ kind: 'dma-alias', device: link.from.address, alias: link.to.address, source: link.source, devices: [x.address, t.address, d.address] });
         return g;
       }
     }
@@ -279,14 +315,25 @@ class GroupingRun {
   /** H2 (spec 1.7): a group held by a non-isolating function of the same slot (or its aliases). */
   private functionSearch(x: TopoFunction, d: TopoFunction, trace: Trace): GroupState | null {
     if (!x.multifunction) return null;
-    const sameSlot = x.onBus.functions.filter((t) => t !== x && t.device === x.device);
+    // The other functions of x's slot are read off the bus in place, without a list of them: this
+    // search runs for nearly every device. `sameSlotScanned`: one of them is no VF, which the slot
+    // scan finds.
+    const onBus = x.onBus.functions;
+    let sameSlot = false;
+    let sameSlotScanned = false;
+    for (const t of onBus) {
+      if (t === x || t.device !== x.device) continue;
+      sameSlot = true;
+      if (!t.isVf) sameSlotScanned = true;
+    }
     const vx = this.isolation.isolating(x);
-    if (sameSlot.length > 0) this.noteVerdict(x, vx, trace);
+    if (sameSlot) this.noteVerdict(x, vx, trace);
     if (vx.isolating) {
-      if (sameSlot.some((t) => !t.isVf)) this.notePositive(x, vx, d, trace);
+      if (sameSlotScanned) this.notePositive(x, vx, d, trace);
       return null;
     }
-    for (const t of sameSlot) {
+    for (const t of onBus) {
+      if (t === x || t.device !== x.device) continue;
       const vt = this.isolation.isolating(t);
       this.noteVerdict(t, vt, trace);
       if (vt.isolating) {
@@ -295,7 +342,7 @@ class GroupingRun {
       }
       const g = this.aliasSearch(t, d, trace);
       if (g) {
-        trace.reasons.push({
+        trace.reason({
           kind: 'multifunction-without-acs', slot: slotOf(x),
           functions: [{ address: x.address, missing: vx.detail }, { address: t.address, missing: vt.detail }],
           devices: [x.address, t.address, d.address],
@@ -344,16 +391,16 @@ class GroupingRun {
   private notePositive(f: TopoFunction, v: Verdict, d: TopoFunction, trace: Trace): void {
     if (!v.isolating) return;
     if (v.by === 'override' && v.token) {
-      trace.reasons.push({ kind: 'acs-override', device: f.address, token: v.token, devices: [f.address, d.address] });
+      trace.reason({ kind: 'acs-override', device: f.address, token: v.token, devices: [f.address, d.address] });
     } else if (v.by === 'quirk' && v.quirk) {
-      trace.reasons.push({
+      trace.reason({
         kind: 'quirk', device: f.address, row: v.quirk.row, quirk: v.quirk.name, effect: 'isolating', detail: v.detail, devices: [f.address, d.address],
       });
     }
   }
 
   private noteVerdict(f: TopoFunction, v: Verdict, trace: Trace): void {
-    if (v.uncertain) trace.guesses.push({ device: f, what: v.uncertain });
+    if (v.uncertain) trace.guess(f, v.uncertain);
   }
 
   /** A path answer depends on guesses only when no certain "not isolating" decides it anyway. */
@@ -364,7 +411,7 @@ class GroupingRun {
 
   private aloneDetail(f: TopoFunction): string {
     const position = isRootBus(f.onBus)
-      ? f.isBridge ? `a ${f.type ? typeLabel(f.type) : 'bridge'} on the root bus` : 'an integrated device on the root bus'
+      ? f.isBridge ? rootBusBridgeDetail(f.type) : 'an integrated device on the root bus'
       : f.isVf ? 'an SR-IOV VF (never multifunction) and every bridge above it isolates' : 'every bridge above it isolates (ACS)';
     if (f.isVf || !this.topology.hasSlotSiblings(f)) return position;
     const own = this.isolation.isolating(f);
@@ -375,21 +422,28 @@ class GroupingRun {
 
   result(): { predicted: PredictedGroup[]; uncertain: Uncertainty[] } {
     const predicted = this.groups.map((g): PredictedGroup => {
-      let reasons = g.reasons.list();
-      if (g.members.length === 1 && !reasons.some((r) => r.kind !== 'acs-override' && r.kind !== 'quirk')) {
-        const alone: GroupReason = { kind: 'alone', devices: [g.members[0]!.address], detail: this.aloneDetail(g.members[0]!) };
-        // Without other reasons (most groups of a big host) it is the list ReasonSet would give.
-        if (reasons.length === 0) reasons = [alone];
-        else {
-          g.reasons.add(alone);
-          reasons = g.reasons.list();
-        }
-      }
+      const reasons = this.reasonsOf(g);
       return {
         id: g.id, devices: g.members.map((m) => m.address), reason: reasonSentence(reasons), reasons, uncertain: g.uncertain,
       };
     });
     return { predicted, uncertain: this.guesses.size > 0 ? this.uncertainties() : [] };
+  }
+
+  /** The group's reasons, with "alone" for a group of one that nothing else merges. */
+  private reasonsOf(g: GroupState): GroupReason[] {
+    const lone = g.members.length === 1 ? g.members[0]! : null;
+    // Most groups of a big host are one device that noted no reason: this is the list ReasonSet
+    // would give, without a list of none to build first.
+    if (g.reasons.size === 0) return lone ? [this.aloneReason(lone)] : [];
+    const reasons = g.reasons.list();
+    if (!lone || reasons.some((r) => r.kind !== 'acs-override' && r.kind !== 'quirk')) return reasons;
+    g.reasons.add(this.aloneReason(lone));
+    return g.reasons.list();
+  }
+
+  private aloneReason(f: TopoFunction): GroupReason {
+    return { kind: 'alone', devices: [f.address], detail: this.aloneDetail(f) };
   }
 
   /** The guessed facts in enumeration order, each with the members of the groups it affects. */
@@ -405,6 +459,18 @@ class GroupingRun {
       return { device: f.address, what: `${[...e.what].join('; ')}; affects the group of ${sorted.map(shortAddress).join(', ')}`, affects: sorted };
     });
   }
+}
+
+/** The detail of a bridge alone on a root bus, by its type: the same few for every root port of a host. */
+const rootBusBridgeDetails = new Map<PcieType | null, string>();
+
+function rootBusBridgeDetail(type: PcieType | null): string {
+  let detail = rootBusBridgeDetails.get(type);
+  if (detail === undefined) {
+    detail = `a ${type ? typeLabel(type) : 'bridge'} on the root bus`;
+    rootBusBridgeDetails.set(type, detail);
+  }
+  return detail;
 }
 
 function commandLineOf(value: string | KernelCommandLine | undefined): KernelCommandLine | null {

@@ -53,12 +53,24 @@ function sortInPlace<T>(list: T[], compare: (a: T, b: T) => number): void {
 
 /**
  * The entries of `a` (a reason's list: distinct already), then those of `b` it lacks, each once,
- * sorted by address: a new list of exactly that size.
+ * sorted by address: a new list of exactly that size. Counted, then filled, in loops: every
+ * device that joins a group merges a reason's list, and a callback that captures the lists makes
+ * each call allocate a context, besides the filtered list to copy from.
  */
 function mergeList(a: readonly string[], b: readonly string[]): string[] {
-  const merged = a.concat(b.filter((x, i) => !a.includes(x) && b.indexOf(x) === i));
+  let added = 0;
+  for (let i = 0; i < b.length; i++) if (isMissing(a, b, i)) added++;
+  const merged = new Array<string>(a.length + added);
+  for (let i = 0; i < a.length; i++) merged[i] = a[i]!;
+  for (let i = 0, j = a.length; j < merged.length; i++) if (isMissing(a, b, i)) merged[j++] = b[i]!;
   sortInPlace(merged, comparePciAddresses);
   return merged;
+}
+
+/** `b[i]` is not in `a`, and is the first of its value in `b`. */
+function isMissing(a: readonly string[], b: readonly string[], i: number): boolean {
+  const x = b[i]!;
+  return !a.includes(x) && b.indexOf(x) === i;
 }
 
 const byAddress = (x: { address: string }, y: { address: string }) => comparePciAddresses(x.address, y.address);
@@ -160,8 +172,23 @@ function bridgesClause(list: Extract<GroupReason, { kind: 'non-isolating-bridge'
   return `${listing(list.map((r) => shortAddress(r.bridge)))}${label} ${what}, so everything below them shares their group`;
 }
 
+/** " is alone: …." by detail: a handful of details on any host, and most of its groups are alone. */
+const aloneEndings = new Map<string, string>();
+
+/** sentenceOf(reasonClause(r)) for a group alone: the address, then the ending its detail shares. */
+function aloneSentence(r: Extract<GroupReason, { kind: 'alone' }>): string {
+  let ending = aloneEndings.get(r.detail);
+  if (ending === undefined) {
+    ending = ` is alone: ${r.detail}.`;
+    // Bound the memo against odd inputs.
+    if (aloneEndings.size < 256) aloneEndings.set(r.detail, ending);
+  }
+  return capitalized(shortAddress(r.devices[0] ?? '')) + ending;
+}
+
 export function reasonSentence(reasons: readonly GroupReason[]): string {
   if (reasons.length === 0) return '';
+  if (reasons.length === 1 && reasons[0]!.kind === 'alone') return aloneSentence(reasons[0]!);
   if (reasons.length === 1 && reasons[0]!.kind !== 'non-isolating-bridge') return sentenceOf(reasonClause(reasons[0]!));
   const clauses: string[] = [];
   const bridgesByFailure = new Map<string, Extract<GroupReason, { kind: 'non-isolating-bridge' }>[]>();
@@ -186,8 +213,12 @@ export function reasonSentence(reasons: readonly GroupReason[]): string {
 
 /** Clauses as a sentence: capital first letter, full stop. */
 function sentenceOf(text: string): string {
+  return `${capitalized(text)}.`;
+}
+
+function capitalized(text: string): string {
   const first = text.charAt(0);
   const capital = first.toUpperCase();
   // Most sentences start with an address, whose digit has no capital: no copy of the rest then.
-  return capital === first ? `${text}.` : `${capital}${text.slice(1)}.`;
+  return capital === first ? text : `${capital}${text.slice(1)}`;
 }

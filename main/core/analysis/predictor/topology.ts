@@ -107,9 +107,32 @@ export class Topology {
   private busesBelowMemo: Map<TopoFunction, TopoBus[]> | null = null;
   private orderCache: TopoFunction[] | null = null;
 
+  /**
+   * Each pass over every function is a method of its own, with nothing after its loop: a loop the
+   * optimizing compiler takes over while it runs (on-stack replacement) is compiled with only what
+   * the code after it had seen by then, and code after it that had not yet run sent every topology
+   * built (one per prediction, several per slot) back to the interpreter there. Indexed loops and
+   * forEach rather than for...of: until the compiler has a pass, for...of allocates an iteration
+   * result per entry.
+   */
   constructor(devices: readonly PciFunction[], hypothetical: ReadonlySet<string>) {
+    const parsed = this.addFunctions(devices, hypothetical);
+    // Functions mostly come in address order already: sort only the buses that are not.
+    this.buses.forEach(({ functions: list }) => {
+      if (!inDevfnOrder(list)) list.sort((x, y) => x.devfn - y.devfn);
+    });
+    const statedBridges = this.statedBridges(parsed);
+    this.buses.forEach((bus) => this.link(bus, statedBridges.get(bus)));
+    markWalkEnds(this.buses);
+    this.settleFunctions(parsed, statedBridges);
+    this.functions = parsed;
+  }
+
+  /** The functions (one per address, the first listed) and the buses they sit on. */
+  private addFunctions(devices: readonly PciFunction[], hypothetical: ReadonlySet<string>): TopoFunction[] {
     const parsed: TopoFunction[] = [];
-    for (const d of devices) {
+    for (let i = 0; i < devices.length; i++) {
+      const d = devices[i]!;
       const a = pciAddressOf(d.address);
       if (!a || this.byAddress.has(d.address)) continue;
       const n = busNumberKey(a.domain, a.bus);
@@ -136,24 +159,28 @@ export class Topology {
       if (onBus.functions.length === 0) onBus.functions = [f];
       else onBus.functions.push(f);
     }
-    // Functions mostly come in address order already: sort only the buses that are not.
-    for (const { functions: list } of this.buses.values()) {
-      if (list.some((f, i) => i > 0 && f.devfn < list[i - 1]!.devfn)) list.sort((x, y) => x.devfn - y.devfn);
-    }
-    // The first bridge that states a bus as its secondary one is that bus's `bus->self`.
-    const statedBridges = new Map<TopoBus, TopoFunction>();
-    for (const f of parsed) {
+    return parsed;
+  }
+
+  /** The first bridge that states a bus as its secondary one is that bus's `bus->self`. */
+  private statedBridges(parsed: readonly TopoFunction[]): Map<TopoBus, TopoFunction> {
+    const stated = new Map<TopoBus, TopoFunction>();
+    for (let i = 0; i < parsed.length; i++) {
+      const f = parsed[i]!;
       const below = f.source.secondaryBus === null ? undefined : this.busAt(f.domain, f.source.secondaryBus);
-      if (below && !statedBridges.has(below)) statedBridges.set(below, f);
+      if (below && !stated.has(below)) stated.set(below, f);
     }
-    for (const bus of this.buses.values()) this.link(bus, statedBridges.get(bus));
-    markWalkEnds(this.buses.values());
-    for (const f of parsed) {
+    return stated;
+  }
+
+  /** Multifunction flags and PCIe types, once the buses are linked. */
+  private settleFunctions(parsed: readonly TopoFunction[], statedBridges: ReadonlyMap<TopoBus, TopoFunction>): void {
+    for (let i = 0; i < parsed.length; i++) {
+      const f = parsed[i]!;
       f.multifunction = computeMultifunction(f, statedBridges);
       f.type = this.typeOf(f);
       f.typeInferred = f.source.pcieType === null;
     }
-    this.functions = parsed;
   }
 
   /** The bus with that number, if a function sits on it. */
@@ -232,7 +259,7 @@ export class Topology {
 
   /** Other functions share the bus and device number (VFs do not count: the slot scan never finds them). */
   hasSlotSiblings(f: TopoFunction): boolean {
-    return f.onBus.functions.some((t) => isSlotSibling(f, t));
+    return hasSlotSiblings(f);
   }
 
   /**
@@ -314,6 +341,12 @@ export class Topology {
   }
 }
 
+/** A loop rather than some() with a callback that captures the list: every bus asks. */
+function inDevfnOrder(list: readonly TopoFunction[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i]!.devfn < list[i - 1]!.devfn) return false;
+  return true;
+}
+
 /** Bus numbers from addresses are 0-255: only those can have functions. */
 export const isBusNumber = (bus: number) => Number.isInteger(bus) && bus >= 0 && bus <= 0xff;
 
@@ -324,12 +357,14 @@ export const isBusNumber = (bus: number) => Number.isInteger(bus) && bus >= 0 &&
 export const busNumberKey = (domain: number, bus: number) => domain * 0x100 + bus;
 
 /** Sets `walkEnds` on every bus, each walk stopping at the first bus an earlier walk went through. */
-function markWalkEnds(buses: Iterable<TopoBus>): void {
+function markWalkEnds(buses: ReadonlyMap<number, TopoBus>): void {
   // The bus each walk started from, by the buses it went through.
   const walkOf = new Map<TopoBus, TopoBus>();
+  // The walk's buses, the first `length` of them: overwritten walk by walk, as emptying a list
+  // (length = 0) drops its storage and every bus starts a walk.
   const path: TopoBus[] = [];
-  for (const start of buses) {
-    path.length = 0;
+  buses.forEach((start) => {
+    let length = 0;
     let ends = true;
     for (let bus: TopoBus | null = start; bus !== null && !isRootBus(bus); bus = bus.parent) {
       const walk = walkOf.get(bus);
@@ -339,10 +374,10 @@ function markWalkEnds(buses: Iterable<TopoBus>): void {
         break;
       }
       walkOf.set(bus, start);
-      path.push(bus);
+      path[length++] = bus;
     }
-    for (const bus of path) bus.walkEnds = ends;
-  }
+    for (let i = 0; i < length; i++) path[i]!.walkEnds = ends;
+  });
 }
 
 /**
@@ -359,5 +394,15 @@ function computeMultifunction(f: TopoFunction, statedBridges: ReadonlyMap<TopoBu
   const stated = f.devfn > 0 ? statedBridges.get(f.onBus) : undefined;
   if (stated && (stated.source.pcieType === 'root-port' || stated.source.pcieType === 'downstream-port')) return true;
   if (f.source.multifunction !== null) return f.source.multifunction;
-  return f.onBus.functions.some((t) => isSlotSibling(f, t));
+  return hasSlotSiblings(f);
+}
+
+/**
+ * Topology.hasSlotSiblings. A loop rather than some() with a callback: a callback that captures
+ * `f` makes every call allocate a context, and every function of a topology asks.
+ */
+function hasSlotSiblings(f: TopoFunction): boolean {
+  const onBus = f.onBus.functions;
+  for (let i = 0; i < onBus.length; i++) if (isSlotSibling(f, onBus[i]!)) return true;
+  return false;
 }
