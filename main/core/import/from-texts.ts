@@ -41,17 +41,23 @@ const CMDLINE_LINE = /^(?:BOOT_IMAGE=\S+|initrd=\S+)\s.*(?:\sro|\sroot=)/;
 
 /** The same boot's log imported twice (`dmesg` and `dmesg -r` of one capture) counts once. */
 function dedupeEvents(events: DmesgEvent[]): DmesgEvent[] {
-  // Same text and same time: keyed by the text with the times seen beside it, so that no key
-  // string (with the time formatted into it) is built for each of a big host's events.
-  const timesByText = new Map<string, (number | null)[]>();
+  // Same text and same time: keyed by the text with the time seen beside it, so that no key
+  // string (with the time formatted into it) is built for each of a big host's events; a list of
+  // times only for a text seen at more than one.
+  const timesByText = new Map<string, number | null | (number | null)[]>();
   return events.filter((e) => {
-    const times = timesByText.get(e.text);
-    if (!times) {
-      timesByText.set(e.text, [e.time]);
+    const seen = timesByText.get(e.text);
+    if (seen === undefined) {
+      timesByText.set(e.text, e.time);
       return true;
     }
-    if (times.includes(e.time)) return false;
-    times.push(e.time);
+    if (!Array.isArray(seen)) {
+      if (seen === e.time) return false;
+      timesByText.set(e.text, [seen, e.time]);
+      return true;
+    }
+    if (seen.includes(e.time)) return false;
+    seen.push(e.time);
     return true;
   });
 }

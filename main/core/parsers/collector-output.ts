@@ -57,10 +57,10 @@ export interface SectionSpan {
  * the output itself, a flat string when it was read from a file. Kept beside the sections, not
  * in them, so that a section stays the plain record it has always been.
  */
-const sectionSpans = new WeakMap<CollectorSection, SectionSpan>();
+const sectionSpans = new WeakMap<object, SectionSpan>();
 
 /** The part of the collector output that `section` (one of parseCollectorOutput's) is, if known. */
-export function sectionSpan(section: CollectorSection): SectionSpan | undefined {
+export function sectionSpan(section: Pick<CollectorSection, 'content'>): SectionSpan | undefined {
   return sectionSpans.get(section);
 }
 

@@ -49,11 +49,6 @@ const WALL_STAMP_RE = /^\[(?:[A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d 
 /** journalctl -k -o short-monotonic puts `host kernel: ` after the bracketed stamp. */
 const HOST_TAG_RE = /^\S+ kernel: /;
 
-interface LogLine {
-  text: string;
-  time: number | null;
-}
-
 function secondsOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
@@ -80,8 +75,10 @@ function plainMonotonicClose(line: string): number {
 /**
  * Strip whichever prefix the capture tool added and keep the boot-relative time when there is
  * one. Order matters: a syslog header may be followed by a monotonic stamp, a raw priority by one.
+ * Each line the raw one holds (a /dev/kmsg record may hold several) goes to `take`, without a
+ * list or record per line of a big host's log.
  */
-function normaliseLine(raw: string): LogLine[] {
+function normaliseLine(raw: string, take: (text: string, time: number | null) => void): void {
   let line = raw.trimStart();
   let time: number | null = null;
 
@@ -93,7 +90,8 @@ function normaliseLine(raw: string): LogLine[] {
     if (kmsg) {
       time = secondsOrNull(Number(kmsg[2]) / 1e6);
       // /dev/kmsg escapes the newlines of a multi-line printk as \x0a; each part is a line.
-      return line.slice(kmsg[0].length).split('\\x0a').map((text) => ({ text: text.trimEnd(), time }));
+      for (const text of line.slice(kmsg[0].length).split('\\x0a')) take(text.trimEnd(), time);
+      return;
     }
 
     const syslog = SYSLOG_RE.exec(line);
@@ -128,7 +126,7 @@ function normaliseLine(raw: string): LogLine[] {
     const host = HOST_TAG_RE.exec(line);
     if (host) line = line.slice(host[0].length);
   }
-  return [{ text: line.trimEnd(), time }];
+  take(line.trimEnd(), time);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +166,10 @@ function groupAddFields(text: string): Record<string, string> | null {
   const groupStart = devEnd + GROUP_ADD_TEXT.length;
   if (space <= 0 || space === devEnd - 1 || groupStart === text.length) return null;
   for (let i = groupStart; i < text.length; i++) if (!isDigit(text.charCodeAt(i))) return null;
-  return { drv: text.slice(0, space), dev: text.slice(space + 1, devEnd), group: text.slice(groupStart) };
+  // The kernel names a PCI device's bus first ("pci"): one string then serves every such line,
+  // which a big host has thousands of, all kept in the snapshot.
+  const drv = space === 3 && text.startsWith('pci') ? 'pci' : text.slice(0, space);
+  return { drv, dev: text.slice(space + 1, devEnd), group: text.slice(groupStart) };
 }
 
 /** The optional `<drv> <dev>: ` prefix of dev_info() lines (spec 5.1 DEVPFX). */
@@ -370,16 +371,16 @@ function regexFields(re: RegExp, text: string): Record<string, string> | null {
   return fields;
 }
 
-function classify(line: LogLine): DmesgEvent | null {
+function classify(text: string, time: number | null): DmesgEvent | null {
   for (const rule of RULES) {
-    if (!line.text.includes(rule.hint)) continue;
-    const fields = rule.quick?.(line.text) ?? regexFields(rule.re, line.text);
+    if (!text.includes(rule.hint)) continue;
+    const fields = rule.quick?.(text) ?? regexFields(rule.re, text);
     if (!fields) continue;
     if (rule.id === 'pci.enum' && fields.kind !== undefined) {
       const pcieType = ENUM_KIND_TO_PCIE_TYPE[fields.kind];
       if (pcieType) fields.pcieType = pcieType;
     }
-    return { id: rule.id, category: rule.category, time: line.time, device: deviceOf(fields), fields, text: line.text };
+    return { id: rule.id, category: rule.category, time, device: deviceOf(fields), fields, text };
   }
   return null;
 }
@@ -399,24 +400,27 @@ export function parseDmesg(text: string): ParseResult<DmesgEvent[]> {
   const hits = new RegExp(QUICK_FILTER, 'g');
   let lineNumber = 1;
   let counted = 0;
+  // Where the line being read starts, for the line number of an issue about it.
+  let start = 0;
+  const take = (line: string, time: number | null) => {
+    const event = classify(line, time);
+    if (event) {
+      events.push(event);
+      return;
+    }
+    if (!FAULT_LIKE.test(line)) return;
+    for (let nl = log.indexOf('\n', counted); nl >= 0 && nl < start; nl = log.indexOf('\n', nl + 1)) lineNumber++;
+    counted = start;
+    issues.push({ line: lineNumber, message: `IOMMU fault line not understood: ${line.slice(0, 200)}` });
+  };
   while (hits.test(log)) {
     // test() rather than exec(): no match object; the hit ends just before lastIndex.
     const hit = hits.lastIndex - 1;
-    const start = log.lastIndexOf('\n', hit) + 1;
+    start = log.lastIndexOf('\n', hit) + 1;
     let end = log.indexOf('\n', hit);
     if (end < 0) end = log.length;
     hits.lastIndex = end + 1;
-    for (const line of normaliseLine(log.slice(start, end))) {
-      const event = classify(line);
-      if (event) {
-        events.push(event);
-        continue;
-      }
-      if (!FAULT_LIKE.test(line.text)) continue;
-      for (let nl = log.indexOf('\n', counted); nl >= 0 && nl < start; nl = log.indexOf('\n', nl + 1)) lineNumber++;
-      counted = start;
-      issues.push({ line: lineNumber, message: `IOMMU fault line not understood: ${line.text.slice(0, 200)}` });
-    }
+    normaliseLine(log.slice(start, end), take);
   }
   return { data: events, issues };
 }
@@ -478,7 +482,10 @@ export function summarizeDmesg(events: readonly DmesgEvent[]): DmesgSummary {
   const firmwareBugs: DmesgEvent[] = [];
   const groupAdds: { device: string; group: number }[] = [];
 
-  for (const e of events) {
+  // Indexed: this runs once per snapshot, largely before the optimiser has compiled it, and there
+  // a for-of allocates an iterator result per event.
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
     const vendor = vendorOf(e.id);
     if (vendor) {
       const score = ACTIVE_IDS.has(e.id) ? 3 : e.category === 'firmware-present' ? 2 : 1;

@@ -122,16 +122,31 @@ function isIdPairAt(text: string, at: number): boolean {
 }
 
 /**
- * The hex digits text[at, at + length), lower-cased. lspci prints them in lower case, and then
- * they are only copied out: toLowerCase makes a new string even when nothing changes.
+ * The strings hexAt made last, in slots picked by 10 bits of their value and length:
+ * HEX_STRINGS[i] is the string of HEX_KEYS[i] (8 times its value plus its length; -1 for none
+ * yet). A big host repeats a few hundred ids (vendor, device, class, subsystem) and revisions
+ * thousands of times, and each copy would be kept in the patches and the snapshot, where the
+ * garbage collector copies every one of them again. A slot costs a few operations per id, where
+ * a map lookup cost about as much as the copies it saved.
  */
+const HEX_SLOTS = 1024;
+const HEX_KEYS = new Int32Array(HEX_SLOTS).fill(-1);
+const HEX_STRINGS = new Array<string>(HEX_SLOTS).fill('');
+
+/** The hex digits text[at, at + length) (2 or 4 of them, checked by the caller), lower-cased. */
 function hexAt(text: string, at: number, length: number): string {
-  const digits = text.slice(at, at + length);
+  let value = 0;
   for (let i = at; i < at + length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0x41 && c <= 0x46) return digits.toLowerCase();
+    value = value * 16 + (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
   }
-  return digits;
+  const key = value * 8 + length;
+  const slot = (value ^ (value >> 10) ^ length) & (HEX_SLOTS - 1);
+  if (HEX_KEYS[slot] !== key) {
+    HEX_KEYS[slot] = key;
+    HEX_STRINGS[slot] = text.slice(at, at + length).toLowerCase();
+  }
+  return HEX_STRINGS[slot]!;
 }
 
 /** text[at, at + 4) as an id, lower-cased. */
@@ -448,6 +463,11 @@ const PCIE_TYPE_NAMES: [string, PcieType][] = [
   ['Endpoint', 'endpoint'],
   ['Unknown type', 'unknown-pcie'],
 ];
+/** The names by their first character (ASCII), in the same order: one look rules out the others. */
+const PCIE_TYPES_BY_INITIAL: ([string, PcieType][] | undefined)[] = Array.from({ length: 128 }, (_, c) => {
+  const names = PCIE_TYPE_NAMES.filter(([label]) => label.charCodeAt(0) === c);
+  return names.length ? names : undefined;
+});
 
 /** Device/Port Type field values (PCIe Capabilities register bits 7:4, PCI_EXP_TYPE_*). */
 export function pcieTypeFromCode(code: number): PcieType {
@@ -481,7 +501,10 @@ export function parseExpressCapability(
     if (close < 0) return null;
     at = close + 2;
   }
-  for (const [label, type] of PCIE_TYPE_NAMES) {
+  const initial = text.charCodeAt(at);
+  const names = initial < 128 ? PCIE_TYPES_BY_INITIAL[initial] : undefined;
+  if (!names) return null;
+  for (const [label, type] of names) {
     if (at + label.length > end || !text.startsWith(label, at)) continue;
     const after = at + label.length;
     const slot = indexWithin(text, '(Slot+)', after, end) >= 0 ? true : indexWithin(text, '(Slot-)', after, end) >= 0 ? false : null;

@@ -58,8 +58,14 @@ interface Block {
   devCapSeen: boolean;
   flr: boolean;
   previous: 'DevCap' | 'SltCap' | null;
-  linkCap: { speed: string | null; width: number | null } | null;
-  linkStatus: { speed: string | null; width: number | null; downgraded: boolean } | null;
+  /** What LnkCap and LnkSta said, once read (the last of each counts). */
+  linkCapSeen: boolean;
+  capSpeed: string | null;
+  capWidth: number | null;
+  linkStatusSeen: boolean;
+  statusSpeed: string | null;
+  statusWidth: number | null;
+  downgraded: boolean;
   slotNumber: number | null;
   afSeen: boolean;
   acsSeen: boolean;
@@ -73,19 +79,26 @@ interface Block {
 }
 
 /**
- * A block turned into its patch when it ends, with what can be settled only once the whole text
- * is read (see settle). Only this much is kept per device until then: on a big host, whatever is
- * kept is copied by every garbage collection until the end of the parse.
+ * What may still change in the patches once the whole text is read (see settle), gathered as the
+ * blocks end. Only such patches are noted: in -vvv output most blocks say all they have to say
+ * by themselves, and on a big host whatever is kept is copied by every garbage collection until
+ * the end of the parse.
  */
-interface Closed {
+interface Unsettled {
+  /**
+   * Patches whose names were split before their vendor (the header's, their vendorId) was learnt:
+   * their deviceName holds the whole names, which settle splits again (see closeBlock).
+   */
+  names: FunctionPatch[];
+  /** Blocks whose patch depends on what other blocks show. */
+  blocks: PendingBlock[];
+}
+
+interface PendingBlock {
   patch: FunctionPatch;
-  /** The names still to split into vendor and device (see closeBlock), else null. */
-  names: string | null;
-  vendorId: string | null;
   /** No driver line, and no -v to say that -k was in effect (another device's -k line will). */
   driverUnsaid: boolean;
   groupSeen: boolean;
-  denied: boolean;
   /** A 256-byte dump: no extended capabilities, if another function's dump went beyond 256. */
   legacyDump: boolean;
 }
@@ -116,7 +129,9 @@ function newPatch(header: LspciHeader): FunctionPatch {
 function newBlock(patch: FunctionPatch, names: string | null): Block {
   return {
     patch, names, vendorId: patch.vendorId ?? null, baseIndent: -1, detail: 0, denied: false, capability: null, express: null,
-    devCapSeen: false, flr: false, previous: null, linkCap: null, linkStatus: null, slotNumber: null,
+    devCapSeen: false, flr: false, previous: null,
+    linkCapSeen: false, capSpeed: null, capWidth: null, linkStatusSeen: false, statusSpeed: null, statusWidth: null, downgraded: false,
+    slotNumber: null,
     afSeen: false, acsSeen: false, acsCap: null, acsCtl: null, sriov: null, driverSeen: false, groupSeen: false,
     configLength: 0,
   };
@@ -157,14 +172,11 @@ function wordNumberAt(text: string, at: number, stop: number): number {
 }
 
 /**
- * `LnkCap:`/`LnkSta:` line text[from, stop): the speed and width as the regexes
- * /Speed ([0-9.]+GT\/s|unknown)/ and /Width x(\d{1,9})\b/ find them, read in place (every
- * PCIe function has both lines). `speeds` keeps each spelling's sysfs form, made once.
+ * The speed of a `LnkCap:`/`LnkSta:` line text[from, stop), as the regex
+ * /Speed ([0-9.]+GT\/s|unknown)/ finds it, read in place (every PCIe function has both lines), in
+ * its sysfs form. `speeds` keeps each spelling's sysfs form, made once.
  */
-function readLink(
-  text: string, from: number, stop: number, speeds: Map<string, string | null>,
-): { speed: string | null; width: number | null } {
-  let speed: string | null = null;
+function linkSpeedWithin(text: string, from: number, stop: number, speeds: Map<string, string | null>): string | null {
   for (let at = indexWithin(text, 'Speed ', from, stop); at >= 0; at = indexWithin(text, 'Speed ', at + 1, stop)) {
     const value = at + 6;
     let end = value;
@@ -174,19 +186,21 @@ function readLink(
     const spelling = text.slice(value, value + length);
     // A spelling whose sysfs form is null has null, not undefined, in the map.
     const known = speeds.get(spelling);
-    speed = known === undefined ? lspciSpeedToSysfs(spelling) : known;
-    if (known === undefined) speeds.set(spelling, speed);
-    break;
+    if (known !== undefined) return known;
+    const speed = lspciSpeedToSysfs(spelling);
+    speeds.set(spelling, speed);
+    return speed;
   }
-  let width: number | null = null;
+  return null;
+}
+
+/** The width of a `LnkCap:`/`LnkSta:` line text[from, stop), as /Width x(\d{1,9})\b/ finds it. */
+function linkWidthWithin(text: string, from: number, stop: number): number | null {
   for (let at = indexWithin(text, 'Width x', from, stop); at >= 0; at = indexWithin(text, 'Width x', at + 1, stop)) {
     const lanes = wordNumberAt(text, at + 7, stop);
-    if (lanes >= 0) {
-      width = lanes;
-      break;
-    }
+    if (lanes >= 0) return lanes;
   }
-  return { speed, width };
+  return null;
 }
 
 /**
@@ -327,7 +341,10 @@ function decimalWithin(text: string, from: number, stop: number): number | null 
  */
 export function parseLspciVerbose(text: string, from = 0, to = text.length): ParseResult<LspciFunctions> {
   const issues: ParseIssue[] = [];
-  const blocks: Closed[] = [];
+  // The patches of the blocks read so far, and what settle may still change in them.
+  const functions: FunctionPatch[] = [];
+  const unsettled: Unsettled = { names: [], blocks: [] };
+  let accessDenied = false;
   // lspci lists devices sorted by address (lspci.c sort_them: domain, bus, device, function), so
   // while each header's address sorts after the one before, no address can be a repeat: the set
   // of addresses seen is made only once that order breaks (e.g. two captures pasted together).
@@ -339,7 +356,7 @@ export function parseLspciVerbose(text: string, from = 0, to = text.length): Par
         lastAddress = address;
         return false;
       }
-      seen = new Set(blocks.map((b) => b.patch.address));
+      seen = new Set(functions.map((patch) => patch.address));
     }
     if (seen.has(address)) return true;
     seen.add(address);
@@ -372,7 +389,9 @@ export function parseLspciVerbose(text: string, from = 0, to = text.length): Par
   const config = new Uint8Array(CONFIG_SPACE_SIZE);
   const finish = () => {
     if (current) {
-      blocks.push(closeBlock(current, config, vendors));
+      closeBlock(current, config, vendors, unsettled);
+      functions.push(current.patch);
+      accessDenied ||= current.denied;
       config.fill(0, 0, current.configLength);
     }
     current = null;
@@ -390,17 +409,26 @@ export function parseLspciVerbose(text: string, from = 0, to = text.length): Par
     const lineStart = start;
     start = end + 1;
     lineNumber++;
-    let stop = end;
-    while (stop > lineStart && isSpace(text.charCodeAt(stop - 1))) stop--;
     let first = lineStart;
     let indent = 0;
-    for (; first < stop; first++) {
+    for (; first < end; first++) {
       const c = text.charCodeAt(first);
       if (c === 0x09) indent = (Math.floor(indent / 8) + 1) * 8;
       else if (c === 0x20) indent++;
       else break;
     }
-    if (first === stop) continue;
+    // Inside a capability this parser does not read (or under a top-level line that is no
+    // capability), a line says nothing here; in an Express capability neither does one that is
+    // none of the four expressKey knows while no continuation of DevCap or SltCap is awaited; nor
+    // does a blank line. Most of a -vvv text, passed over without more.
+    const open = current;
+    if (open !== null && indent > open.baseIndent && open.baseIndent >= 0) {
+      if (open.capability === 'other' || open.capability === null) continue;
+      if (open.capability === 'express' && open.previous === null && expressKey(text, first) === null) continue;
+    }
+    let stop = end;
+    while (stop > lineStart && isSpace(text.charCodeAt(stop - 1))) stop--;
+    if (first >= stop) continue;
 
     if (indent === 0) {
       // Hex dump lines (-x) first, read in place: a device has one header line and 4 to 256 of these.
@@ -573,10 +601,14 @@ export function parseLspciVerbose(text: string, from = 0, to = text.length): Par
           block.devCapSeen = true;
           block.previous = 'DevCap';
         } else if (key === 'LnkCap:') {
-          block.linkCap = readLink(text, first, stop, speeds);
+          block.linkCapSeen = true;
+          block.capSpeed = linkSpeedWithin(text, first, stop, speeds);
+          block.capWidth = linkWidthWithin(text, first, stop);
         } else if (key === 'LnkSta:') {
-          const link = readLink(text, first, stop, speeds);
-          block.linkStatus = { speed: link.speed, width: link.width, downgraded: indexWithin(text, '(downgraded)', first, stop) >= 0 };
+          block.linkStatusSeen = true;
+          block.statusSpeed = linkSpeedWithin(text, first, stop, speeds);
+          block.statusWidth = linkWidthWithin(text, first, stop);
+          block.downgraded = indexWithin(text, '(downgraded)', first, stop) >= 0;
         } else if (key === 'SltCap:') {
           block.previous = 'SltCap';
         } else if (previous === 'DevCap') {
@@ -613,8 +645,8 @@ export function parseLspciVerbose(text: string, from = 0, to = text.length): Par
     }
   }
 
-  const functions = blocks.map((closed) => settle(closed, vendors, anyGroup, anyKernelLine, extendedDump));
-  return { data: { functions, accessDenied: blocks.some((b) => b.denied) }, issues };
+  settle(unsettled, vendors, anyGroup, anyKernelLine, extendedDump);
+  return { data: { functions, accessDenied }, issues };
 }
 
 function addDump(block: Block, config: Uint8Array, offset: number, bytes: ArrayLike<number>, count: number): void {
@@ -623,10 +655,11 @@ function addDump(block: Block, config: Uint8Array, offset: number, bytes: ArrayL
 }
 
 /**
- * Everything the block says by itself, once its last line is read; `config` holds its dump,
- * `vendors` the vendor names learnt so far.
+ * Everything the block says by itself, once its last line is read, written to its patch;
+ * `config` holds its dump, `vendors` the vendor names learnt so far. What settle may still have
+ * to do for the patch goes to `unsettled`.
  */
-function closeBlock(block: Block, config: Uint8Array, vendors: VendorNames): Closed {
+function closeBlock(block: Block, config: Uint8Array, vendors: VendorNames, unsettled: Unsettled): void {
   const patch = block.patch;
   if (block.detail >= 1) {
     // show_terse prints prog-if in verbose mode whenever it is non-zero or has a name.
@@ -648,10 +681,8 @@ function closeBlock(block: Block, config: Uint8Array, vendors: VendorNames): Clo
   if (block.slotNumber !== null) patch.slotNumber = block.slotNumber;
   else if (block.devCapSeen) patch.slotNumber = null;
 
-  if (block.linkCap || block.linkStatus) {
-    const cap = block.linkCap ?? { speed: null, width: null };
-    const status = block.linkStatus ?? { speed: null, width: null, downgraded: false };
-    patch.link = buildLink(cap.speed, cap.width, status.speed, status.width, status.downgraded);
+  if (block.linkCapSeen || block.linkStatusSeen) {
+    patch.link = buildLink(block.capSpeed, block.capWidth, block.statusSpeed, block.statusWidth, block.downgraded);
   } else if (detailed) {
     patch.link = null;
   }
@@ -681,44 +712,50 @@ function closeBlock(block: Block, config: Uint8Array, vendors: VendorNames): Clo
       patch.subsystemDeviceId = '0000';
     }
   }
-  // The names are split now, while they are at hand, unless a vendor learnt further on can still
-  // change that: then settle splits them (reading them again then is a cache miss per device).
-  let unsplit: string | null = null;
+  // The names are split now, while they are at hand. When the header's vendor is not learnt yet,
+  // one learnt further on can still change that: they are split as if it never is (no vendor,
+  // the whole text the device's name, as VendorNames.split does) and again by settle, with the
+  // patch's vendor id (the header's: a dump fills only what the text leaves unknown). Without a
+  // vendor id, nothing learnt can change them.
   if (block.names !== null) {
     const pair = vendors.splitIfSettled(block.vendorId, block.names);
     if (pair) {
       patch.vendorName = pair.vendorName;
       patch.deviceName = pair.deviceName;
     } else {
-      unsplit = block.names;
+      patch.vendorName = null;
+      patch.deviceName = block.names;
+      if (block.vendorId !== null) unsettled.names.push(patch);
     }
   }
-  return {
-    patch, names: unsplit, vendorId: block.vendorId, driverUnsaid: !block.driverSeen && block.detail < 1,
-    groupSeen: block.groupSeen, denied: block.denied, legacyDump: block.configLength === LEGACY_CONFIG_SIZE,
-  };
+  const driverUnsaid = !block.driverSeen && block.detail < 1;
+  const legacyDump = block.configLength === LEGACY_CONFIG_SIZE;
+  if (driverUnsaid || !block.groupSeen || legacyDump) unsettled.blocks.push({ patch, driverUnsaid, groupSeen: block.groupSeen, legacyDump });
 }
 
 /**
  * What depends on the whole text: learnt vendor names (for the names closeBlock left), and whether
  * any device showed a group, a -k line or a 4096-byte dump.
  */
-function settle(
-  closed: Closed, vendors: VendorNames, anyGroup: boolean, anyKernelLine: boolean, extendedDump: boolean,
-): FunctionPatch {
-  const patch = closed.patch;
-  if (closed.names !== null) {
-    const { vendorName, deviceName } = vendors.split(closed.vendorId, closed.names);
+function settle(unsettled: Unsettled, vendors: VendorNames, anyGroup: boolean, anyKernelLine: boolean, extendedDump: boolean): void {
+  // Indexed: this runs once per text, largely before the optimiser has compiled it, and there a
+  // for-of allocates an iterator result per element.
+  for (let i = 0; i < unsettled.names.length; i++) {
+    const patch = unsettled.names[i]!;
+    const { vendorName, deviceName } = vendors.split(patch.vendorId!, patch.deviceName!);
     patch.vendorName = vendorName;
     patch.deviceName = deviceName;
   }
-  if (closed.driverUnsaid && anyKernelLine) patch.driver = null;
-  // This lspci prints groups; a device without one is not in any group (e.g. the AMD IOMMU itself).
-  if (!closed.groupSeen && anyGroup) patch.iommuGroup = null;
-  if (closed.legacyDump && extendedDump) {
-    // -xxxx showed 4096 bytes elsewhere, so this function's config space ends at 256: no extended capabilities.
-    if (patch.acs === undefined) patch.acs = { state: 'absent' };
-    if (patch.sriov === undefined) patch.sriov = null;
+  for (let i = 0; i < unsettled.blocks.length; i++) {
+    const pending = unsettled.blocks[i]!;
+    const patch = pending.patch;
+    if (pending.driverUnsaid && anyKernelLine) patch.driver = null;
+    // This lspci prints groups; a device without one is not in any group (e.g. the AMD IOMMU itself).
+    if (!pending.groupSeen && anyGroup) patch.iommuGroup = null;
+    if (pending.legacyDump && extendedDump) {
+      // -xxxx showed 4096 bytes elsewhere, so this function's config space ends at 256: no extended capabilities.
+      if (patch.acs === undefined) patch.acs = { state: 'absent' };
+      if (patch.sriov === undefined) patch.sriov = null;
+    }
   }
-  return patch;
 }

@@ -40,20 +40,22 @@
  * Lines `! <missing|empty|unreadable|dangling> <path>` are the collector's reasons for what it
  * could not read; they become `unreadable` entries.
  *
- * A function patch sets only what sysfs knows (parts.ts): the PCIe port type, ACS, FLR and the
- * header type are not in sysfs attributes (spec 2.1) and are left to lspci.
+ * A function patch knows only what sysfs knows (parts.ts): the PCIe port type, ACS, FLR and the
+ * header type are not in sysfs attributes (spec 2.1) and are left to lspci (undefined).
  */
 import { comparePciAddresses } from '../model/pci-address.ts';
 import type {
   Host, HostUsage, IommuGroup, Link, ParseIssue, ParseResult, Slot, Snapshot, Unreadable,
 } from '../model/snapshot.ts';
 import type { FunctionPatch } from '../snapshot/parts.ts';
-import { canonicalPciAddress } from './canonical-address.ts';
-import type { CollectorSection } from './collector-output.ts';
+import { canonicalAddressKey, canonicalPciAddress, isCanonicalPciAddress } from './canonical-address.ts';
+import { sectionSpan, type CollectorSection, type SectionSpan } from './collector-output.ts';
+import { isBlank } from './lspci-common.ts';
 
 export type IommuUnitInfo = Snapshot['iommu']['units'][number];
 
 export interface SysfsDump {
+  /** Whole patches (parts.ts FunctionSlice.whole), one per function. */
   functions: FunctionPatch[];
   /** Groups from /sys/kernel/iommu_groups; [] when the directory is empty or absent; null when not collected. */
   groups: IommuGroup[] | null;
@@ -215,9 +217,13 @@ const SUBORDINATE_BUS = attributeIndex('subordinate_bus_number');
 interface RawFunction {
   name: string;
   realPath: string;
-  /** The section text, where the block's P line starts at `start` and is line `line`. */
+  /**
+   * The text the block was read in (the section's, or the collector output it lies in up to
+   * `end`), where its P line starts at `start` and is line `line`.
+   */
   text: string;
   start: number;
+  end: number;
   line: number;
   values: (string | undefined)[];
   /** The pci-ids block each value taken from it came from (see parseSysfsSections); null when none. */
@@ -264,12 +270,15 @@ interface LineSpan {
   valueStart: number;
 }
 
-/** Calls `visit` for each non-empty line of content from `from` on (line `firstLine`), until it returns false. */
-function scanLines(content: string, from: number, firstLine: number, visit: (l: LineSpan) => boolean | void): void {
+/**
+ * Calls `visit` for each non-empty line of content[from, to) (the first is line `firstLine`),
+ * until it returns false.
+ */
+function scanLines(content: string, from: number, to: number, firstLine: number, visit: (l: LineSpan) => boolean | void): void {
   const l: LineSpan = { line: 0, at: 0, stop: 0, tag: -1, tagEnd: 0, nameStart: 0, nameEnd: 0, valueStart: 0 };
-  for (let start = from, line = firstLine; start <= content.length; line++) {
+  for (let start = from, line = firstLine; start <= to; line++) {
     let end = content.indexOf('\n', start);
-    if (end < 0) end = content.length;
+    if (end < 0 || end > to) end = to;
     const stop = end > start && content.charCodeAt(end - 1) === 13 ? end - 1 : end;
     const at = start;
     start = end + 1;
@@ -307,7 +316,7 @@ function attributeLine(block: RawFunction, attr: number): number {
   let found = block.line;
   const afterHeader = content.indexOf('\n', block.start) + 1;
   if (afterHeader === 0) return found;
-  scanLines(content, afterHeader, block.line + 1, (l) => {
+  scanLines(content, afterHeader, block.end, block.line + 1, (l) => {
     if (l.tag === 0x50 /* P */) return false;
     if (l.tag === 0x41 /* A */ && attributeAt(content, l.nameStart, l.nameEnd) === attr) found = l.line;
     return true;
@@ -315,18 +324,39 @@ function attributeLine(block: RawFunction, attr: number): number {
   return found;
 }
 
-/** The blocks of the pci section, each handed to `done` once its last line is read. */
-function readPciBlocks(ctx: Ctx, content: string, done: (block: RawFunction) => void): void {
+/**
+ * The blocks of the pci section, each handed to `done` once its last line is read. With
+ * `reuse`, one record is refilled for every block, so `done` must not keep it: on a big host a
+ * record (and its list of values) per block would be garbage that brings every garbage
+ * collection sooner.
+ */
+function readPciBlocks(ctx: Ctx, section: SectionSpan, reuse: boolean, done: (block: RawFunction) => void): void {
+  const { output: content, start: from, end: to } = section;
   let cur: RawFunction | null = null;
-  scanLines(content, 0, 1, (l) => {
+  scanLines(content, from, to, 1, (l) => {
     const { line, at, stop, tag, nameStart, nameEnd, valueStart } = l;
     if (tag === 0x50 /* P */) {
       if (cur) done(cur);
-      cur = {
-        name: content.slice(nameStart, nameEnd), realPath: content.slice(valueStart, stop), text: content, start: at, line,
-        values: new Array<string | undefined>(PCI_ATTRIBUTES.length), filledFrom: null,
-        driver: undefined, iommuGroup: undefined, physfn: undefined, virtfns: null, unreadable: null,
-      };
+      const name = content.slice(nameStart, nameEnd);
+      const realPath = content.slice(valueStart, stop);
+      if (reuse && cur) {
+        cur.name = name;
+        cur.realPath = realPath;
+        cur.start = at;
+        cur.line = line;
+        cur.values.fill(undefined);
+        cur.driver = undefined;
+        cur.iommuGroup = undefined;
+        cur.physfn = undefined;
+        cur.virtfns = null;
+        cur.unreadable = null;
+      } else {
+        cur = {
+          name, realPath, text: content, start: at, end: to, line,
+          values: new Array<string | undefined>(PCI_ATTRIBUTES.length), filledFrom: null,
+          driver: undefined, iommuGroup: undefined, physfn: undefined, virtfns: null, unreadable: null,
+        };
+      }
     } else if (tag === 0x41 /* A */ && cur) {
       const index = attributeAt(content, nameStart, nameEnd);
       if (index >= 0) cur.values[index] = content.slice(valueStart, stop);
@@ -365,32 +395,48 @@ function hexId(value: string | undefined, digits: number): string | null {
   return v.slice(2).toLowerCase();
 }
 
-function decimal(value: string | undefined): number | null {
-  if (value === undefined) return null;
-  const v = value.trim();
-  const digits = v.charCodeAt(0) === 0x2d ? v.length - 1 : v.length;
-  if (digits < 1 || digits > 10) return null;
-  for (let i = v.length - digits; i < v.length; i++) {
-    const c = v.charCodeAt(i);
-    if (c < 0x30 || c > 0x39) return null;
-  }
-  return Number(v);
-}
-
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
-/** "8.0 GT/s PCIe" → 8; "Unknown" (and anything unparsable) → null. The form /^\d+(\.\d+)? GT\/s/. */
+/**
+ * A value of up to 10 decimal digits, with a "-" before them or not, blanks around it allowed
+ * (as trim removes them), as Number reads it; null otherwise. Summed digit by digit: such a
+ * number is exact.
+ */
+function decimal(value: string | undefined): number | null {
+  if (value === undefined) return null;
+  let from = 0;
+  let to = value.length;
+  while (from < to && isBlank(value.charCodeAt(from))) from++;
+  while (to > from && isBlank(value.charCodeAt(to - 1))) to--;
+  const negative = from < to && value.charCodeAt(from) === 0x2d;
+  const first = negative ? from + 1 : from;
+  if (to - first < 1 || to - first > 10) return null;
+  let n = 0;
+  for (let i = first; i < to; i++) {
+    const c = value.charCodeAt(i);
+    if (!isDigit(c)) return null;
+    n = n * 10 + c - 0x30;
+  }
+  return negative ? -n : n;
+}
+
+/**
+ * "8.0 GT/s PCIe" → 8; "Unknown" (and anything unparsable) → null. The form /^\d+(\.\d+)? GT\/s/,
+ * read as parseFloat reads it: the digits as one integer over a power of ten, which one division
+ * rounds as parseFloat does while both are exact (below 2^53 and up to 10^22).
+ */
 function speedGts(speed: string | null): number | null {
   if (!speed) return null;
   let i = 0;
-  while (isDigit(speed.charCodeAt(i))) i++;
+  let digits = 0;
+  let scale = 1;
+  for (; isDigit(speed.charCodeAt(i)); i++) digits = digits * 10 + speed.charCodeAt(i) - 0x30;
   if (i === 0) return null;
   if (speed.charCodeAt(i) === 0x2e && isDigit(speed.charCodeAt(i + 1))) {
-    i++;
-    while (isDigit(speed.charCodeAt(i))) i++;
+    for (i++; isDigit(speed.charCodeAt(i)); i++, scale *= 10) digits = digits * 10 + speed.charCodeAt(i) - 0x30;
   }
-  // parseFloat reads the same digits (a space follows them), without copying them out.
-  return speed.startsWith(' GT/s', i) ? parseFloat(speed) : null;
+  if (!speed.startsWith(' GT/s', i)) return null;
+  return digits <= Number.MAX_SAFE_INTEGER && scale <= 1e22 ? digits / scale : parseFloat(speed);
 }
 
 function linkSpeed(value: string | undefined): string | null {
@@ -431,10 +477,25 @@ function linkOf(values: readonly (string | undefined)[]): Link | null {
 const NO_LINKS: readonly string[] = [];
 
 /**
- * What `reset_method` values are separated by. Like the other regexes used per line or block,
- * made once: a regex literal is a new RegExp object each time it is evaluated.
+ * The words of a `reset_method` value ("flr bus"), as value.split(/\s+/).filter(Boolean) finds
+ * them, in a list of exactly that length: the list is kept in the snapshot, where filter's would
+ * keep room for 17.
  */
-const BLANKS = /\s+/;
+function wordsOf(value: string): string[] {
+  let count = 0;
+  for (let i = 0; i < value.length; i++) {
+    if (!isBlank(value.charCodeAt(i)) && (i === 0 || isBlank(value.charCodeAt(i - 1)))) count++;
+  }
+  const words = new Array<string>(count);
+  for (let start = 0, k = 0; k < count; k++) {
+    while (isBlank(value.charCodeAt(start))) start++;
+    let end = start;
+    while (end < value.length && !isBlank(value.charCodeAt(end))) end++;
+    words[k] = value.slice(start, end);
+    start = end;
+  }
+  return words;
+}
 
 /** `pci_is_vga()`: VGA-compatible display controller, or the pre-2.0 "not defined, VGA" class. */
 const isVgaClass = (classCode: string) => classCode === '0300' || classCode === '0001';
@@ -460,11 +521,11 @@ function idOf(ctx: Ctx, raw: RawFunction, address: string, attr: number): string
 
 /**
  * The function's patch; `resetMethods` is undefined when the block says nothing about it (see
- * parseSysfsSections), `physicalSlot` until the slots are read. Built as one object with every
- * field (undefined where the block said nothing, the same as absent to the snapshot builder):
- * one shape for all patches, and no object grown field by field.
+ * parseSysfsSections), `physicalSlot` until the slots are read. A whole patch (parts.ts
+ * FunctionSlice.whole): one object with every field of PciFunction but `sources`, in its order,
+ * undefined where sysfs says nothing, which the snapshot builder can make the function itself.
  */
-function toPatch(ctx: Ctx, raw: RawFunction, groupOf: ReadonlyMap<string, number>): FunctionPatch | null {
+function toPatch(ctx: Ctx, raw: RawFunction, groupOf: ReadonlyMap<number, number>): FunctionPatch | null {
   const address = canonicalPciAddress(raw.name);
   if (!address) {
     ctx.issues.push({ line: raw.line, message: `pci: "${raw.name}" is not a PCI address; block skipped` });
@@ -498,7 +559,7 @@ function toPatch(ctx: Ctx, raw: RawFunction, groupOf: ReadonlyMap<string, number
 
   let resetMethods: string[] | null | undefined;
   if (raw.unreadable?.has('reset_method')) resetMethods = null;
-  else if (a[RESET_METHOD] !== undefined) resetMethods = a[RESET_METHOD].split(BLANKS).filter(Boolean);
+  else if (a[RESET_METHOD] !== undefined) resetMethods = wordsOf(a[RESET_METHOD]);
 
   // boot_vga is created for VGA-class functions only (pci-sysfs.c) and the walk looks for it on
   // every function: absent = not the boot VGA. Earlier collectors looked only where the class was
@@ -531,7 +592,7 @@ function toPatch(ctx: Ctx, raw: RawFunction, groupOf: ReadonlyMap<string, number
   const group = raw.iommuGroup;
   let iommuGroup: number | null;
   if (group === undefined) {
-    iommuGroup = groupOf.get(address) ?? null;
+    iommuGroup = groupOf.get(canonicalAddressKey(address)) ?? null;
   } else if (group) {
     iommuGroup = decimal(baseName(group));
     if (iommuGroup === null) ctx.issues.push({ line: raw.line, message: `pci: ${address} iommu_group "${group}" is not a group directory` });
@@ -549,14 +610,17 @@ function toPatch(ctx: Ctx, raw: RawFunction, groupOf: ReadonlyMap<string, number
     ctx.issues.push({ line: raw.line, message: `pci: ${address} resolves outside /sys/devices: "${raw.realPath}"` });
   }
   return {
-    address, vendorId, deviceId, subsystemVendorId, subsystemDeviceId, classCode, progIf, revision, numaNode,
-    link: linkOf(a), resetMethods, bootVga, sriov,
-    physfn: raw.physfn ? canonicalPciAddress(baseName(raw.physfn)) : null,
+    address, vendorId, deviceId, subsystemVendorId, subsystemDeviceId,
+    vendorName: undefined, deviceName: undefined, subsystemName: undefined,
+    classCode, progIf, className: undefined, revision, headerType: undefined, multifunction: undefined, pcieType: undefined,
     driver: raw.driver ? baseName(raw.driver) : null,
-    driverOverride, iommuGroup, sysfsPath, parent, physicalSlot: undefined,
+    driverOverride, modules: undefined, iommuGroup, numaNode, link: linkOf(a), resetMethods, bootVga, sriov,
+    physfn: raw.physfn ? canonicalPciAddress(baseName(raw.physfn)) : null,
+    acs: undefined, flr: undefined, parent, sysfsPath, physicalSlot: undefined,
     // secondary_bus_number / subordinate_bus_number are decimal (spec 3.2), bridges only.
     secondaryBus: decimal(a[SECONDARY_BUS]),
     subordinateBus: decimal(a[SUBORDINATE_BUS]),
+    slotImplemented: undefined, slotNumber: undefined,
   };
 }
 
@@ -582,6 +646,8 @@ function addRootBuses(seen: Map<string, RootBus>, path: string): void {
 /** `0x%016llx 0x%016llx <type>` (spec 3.1); tested, not matched: its two spaces then split it. */
 const RESERVED_REGION = /^0x[0-9a-fA-F]+ 0x[0-9a-fA-F]+ \S+$/;
 
+type ReservedRegion = NonNullable<IommuGroup['reservedRegions']>[number];
+
 /**
  * Sorts addresses in place (comparePciAddresses) unless they already are in order, as a group's
  * members nearly always are: the collector lists them with the shell's glob (`devices/*`), which
@@ -600,7 +666,8 @@ function sortAddresses(addresses: string[]): void {
  * The `iommu-groups` section, read by position like the pci section: a big host has thousands
  * of groups, and only their numbers, types, regions and member names are copied out.
  */
-function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
+function parseGroups(ctx: Ctx, section: SectionSpan): IommuGroup[] {
+  const { output: content, start: from, end: to } = section;
   const groups: IommuGroup[] = [];
   // The group being read: its number (null before the first `G` line and after an unreadable
   // one), its type, and whether its reserved_regions file was read. Its object is made when it
@@ -613,7 +680,11 @@ function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
   // has thousands of groups of one or two members and regions each, all kept in the snapshot.
   const devices: string[] = [];
   const otherMembers: string[] = [];
-  const regions: NonNullable<IommuGroup['reservedRegions']> = [];
+  const regions: ReservedRegion[] = [];
+  // A big host's groups have the same few types and reserved regions (the MSI window in every
+  // group): each is read once, and its strings then serve every group in the snapshot.
+  let lastType: string | null = null;
+  const regionsByText = new Map<string, ReservedRegion>();
   /** Where the current group's part of each list starts. */
   let devicesFrom = 0;
   let otherMembersFrom = 0;
@@ -629,7 +700,7 @@ function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
     otherMembersFrom = otherMembers.length;
     regionsFrom = regions.length;
   };
-  scanLines(content, 0, 1, (l) => {
+  scanLines(content, from, to, 1, (l) => {
     const { line, stop, tag, nameStart, nameEnd, valueStart } = l;
     if (tag === 0x47 /* G */) {
       finishGroup();
@@ -642,18 +713,27 @@ function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
     } else if (id === null) {
       unknownLine(ctx, recordOf(content, l));
     } else if (tag === 0x41 /* A */) {
-      if (wordAt(content, nameStart, nameEnd, 'type')) type = content.slice(valueStart, stop).trim() || null;
+      if (wordAt(content, nameStart, nameEnd, 'type')) {
+        const read = content.slice(valueStart, stop).trim() || null;
+        type = read === lastType ? lastType : (lastType = read);
+      }
     } else if (tag === 0x46 /* F */ && wordAt(content, nameStart, stop, 'reserved_regions')) {
       // The file is there: its regions follow (and replace any listed before).
       regionsRead = true;
       regionsFrom = regions.length;
     } else if (tag === 0x52 /* R */) {
-      const region = content.slice(nameStart, stop).trim();
-      if (RESERVED_REGION.test(region)) {
-        const startEnd = region.indexOf(' ');
-        const endEnd = region.indexOf(' ', startEnd + 1);
+      const text = content.slice(nameStart, stop).trim();
+      let known = regionsByText.get(text);
+      if (!known && RESERVED_REGION.test(text)) {
+        const startEnd = text.indexOf(' ');
+        const endEnd = text.indexOf(' ', startEnd + 1);
+        known = { start: text.slice(0, startEnd), end: text.slice(startEnd + 1, endEnd), type: text.slice(endEnd + 1) };
+        regionsByText.set(text, known);
+      }
+      if (known) {
         regionsRead = true;
-        regions.push({ start: region.slice(0, startEnd), end: region.slice(startEnd + 1, endEnd), type: region.slice(endEnd + 1) });
+        // A region object of its own: groups do not share what the snapshot lets be changed.
+        regions.push({ start: known.start, end: known.end, type: known.type });
       } else {
         ctx.issues.push({ line, message: `iommu-groups: reserved region "${content.slice(nameStart, stop)}" is malformed` });
       }
@@ -667,7 +747,8 @@ function parseGroups(ctx: Ctx, content: string): IommuGroup[] {
     }
   });
   finishGroup();
-  for (const g of groups) sortAddresses(g.devices);
+  // Indexed, as the loops of parseSysfsSections (see there).
+  for (let i = 0; i < groups.length; i++) sortAddresses(groups[i]!.devices);
   return groups.sort((x, y) => x.id - y.id);
 }
 
@@ -683,10 +764,11 @@ function unitKind(name: string, attrDir: string | null): IommuUnitInfo['kind'] {
 const UNIT_ATTRIBUTE = /^[\w-]+\/[\w.-]+$/;
 
 /** The `iommu-class` section, read by position: each unit lists every device it translates for. */
-function parseUnits(ctx: Ctx, content: string): IommuUnitInfo[] {
+function parseUnits(ctx: Ctx, section: SectionSpan): IommuUnitInfo[] {
+  const { output: content, start: from, end: to } = section;
   const units: { unit: IommuUnitInfo; attrDir: string | null; attributes: Map<string, string> }[] = [];
   let cur: (typeof units)[number] | null = null;
-  scanLines(content, 0, 1, (l) => {
+  scanLines(content, from, to, 1, (l) => {
     const { stop, tag, nameStart, nameEnd, valueStart } = l;
     if (tag === 0x55 /* U */) {
       cur = { unit: { name: content.slice(nameStart, nameEnd), kind: 'other', devices: [], attributes: {} }, attrDir: null, attributes: new Map() };
@@ -742,27 +824,34 @@ function parseSlots(ctx: Ctx, content: string, functions: readonly FunctionPatch
       unknownLine(ctx, r);
     }
   }
-  // The slots that name a device, by "DDDD:BB:SS." (an address up to its function number): one
-  // pass over the functions then finds the members of all of them.
-  const byPrefix = new Map<string, Slot[]>();
+  // The slots that name a device, by the key of its function 0 (canonicalAddressKey, whose last
+  // three bits are the function number): one pass over the functions then finds the members of
+  // all of them, each by a number rather than a string cut out of its address.
+  const bySlot = new Map<number, Slot[]>();
   for (const slot of slots) {
     // `DDDD:BB:SS` names one slot; `DDDD:BB` (slot number unknown) matches no function, as in lspci.
     const m = slot.busAddress ? /^([0-9a-f]{4,8}):([0-9a-f]{2}):([0-9a-f]{2})$/i.exec(slot.busAddress) : null;
     if (!m) continue;
-    const prefix = `${m[1]!.toLowerCase().padStart(4, '0')}:${m[2]!.toLowerCase()}:${m[3]!.toLowerCase()}.`;
-    const named = byPrefix.get(prefix);
+    // The functions are named canonically: none is in a slot whose function 0 would not be.
+    const functionZero = `${m[1]!.toLowerCase().padStart(4, '0')}:${m[2]!.toLowerCase()}:${m[3]!.toLowerCase()}.0`;
+    if (!isCanonicalPciAddress(functionZero)) continue;
+    const key = canonicalAddressKey(functionZero);
+    const named = bySlot.get(key);
     if (named) named.push(slot);
-    else byPrefix.set(prefix, [slot]);
+    else bySlot.set(key, [slot]);
   }
-  if (byPrefix.size > 0) {
-    for (const f of functions) {
+  if (bySlot.size > 0) {
+    // Indexed, as the loops of parseSysfsSections (see there).
+    for (let i = 0; i < functions.length; i++) {
+      const f = functions[i]!;
       const a = f.address;
-      const named = byPrefix.get(a.slice(0, a.lastIndexOf('.') + 1));
+      const key = canonicalAddressKey(a);
+      const named = bySlot.get(key - (key % 8));
       if (!named) continue;
       f.physicalSlot = named[0]!.name;
       for (const slot of named) slot.devices.push(a);
     }
-    for (const named of byPrefix.values()) for (const slot of named) slot.devices.sort(comparePciAddresses);
+    for (const named of bySlot.values()) for (const slot of named) slot.devices.sort(comparePciAddresses);
   }
   return slots;
 }
@@ -964,19 +1053,32 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
   const unreadable: Unreadable[] = [];
   const ctx = (section: string): Ctx => ({ section, issues, unreadable });
   const content = (name: string) => sections.find((s) => s.name === name)?.content ?? null;
+  // The big sections are read where they lie in the collector output, when that is known (see
+  // collector-output.ts sectionSpan).
+  const span = (name: string): SectionSpan | null => {
+    const section = sections.find((s) => s.name === name);
+    if (!section) return null;
+    return sectionSpan(section) ?? { output: section.content, start: 0, end: section.content.length };
+  };
 
   // The groups come first (a function's group is its group's member list), their issues and
   // notes go to where they always were: after the pci and pci-slots sections'.
-  const groupsText = content('iommu-groups');
+  const groupsText = span('iommu-groups');
   const groupsCtx: Ctx = { section: 'iommu-groups', issues: [], unreadable: [] };
   const groups = groupsText === null ? null : parseGroups(groupsCtx, groupsText);
   // A function two groups list is in the first: the groups are read last to first, each setting
-  // its members, so that each member costs one map operation.
-  const groupOf = new Map<string, number>();
+  // its members, so that each member costs one map operation; they are canonical addresses, by
+  // canonicalAddressKey. The loops over all groups or all functions here are indexed: this runs
+  // once per parse, largely before the optimiser compiles it, and a for-of there allocates an
+  // iterator result per element.
+  const groupOf = new Map<number, number>();
   const listed = groups ?? [];
-  for (let i = listed.length - 1; i >= 0; i--) for (const d of listed[i]!.devices) groupOf.set(d, listed[i]!.id);
+  for (let i = listed.length - 1; i >= 0; i--) {
+    const { id, devices } = listed[i]!;
+    for (let k = 0; k < devices.length; k++) groupOf.set(canonicalAddressKey(devices[k]!), id);
+  }
 
-  const pci = content('pci');
+  const pci = span('pci');
   const functions: FunctionPatch[] = [];
   const rootBuses = new Map<string, RootBus>();
   let kernelHasResetMethod = false;
@@ -992,14 +1094,14 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
   // pci section's blocks of the same name (a value already there stays), so then the pci blocks
   // are all kept until it is read. Without it each block is converted as soon as it ends: on a
   // big host, kept blocks would be copied by every garbage collection until the last one.
-  const ids = content('pci-ids');
+  const ids = span('pci-ids');
   if (ids === null) {
-    if (pci !== null) readPciBlocks(ctx('pci'), pci, convert);
+    if (pci !== null) readPciBlocks(ctx('pci'), pci, true, convert);
   } else {
     const raw: RawFunction[] = [];
-    if (pci !== null) readPciBlocks(ctx('pci'), pci, (f) => raw.push(f));
+    if (pci !== null) readPciBlocks(ctx('pci'), pci, false, (f) => raw.push(f));
     const byName = new Map(raw.map((f) => [f.name, f]));
-    readPciBlocks(ctx('pci-ids'), ids, (extra) => {
+    readPciBlocks(ctx('pci-ids'), ids, false, (extra) => {
       const f = byName.get(extra.name);
       if (!f) return;
       extra.values.forEach((value, i) => {
@@ -1013,7 +1115,10 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
   }
   // reset_method (Linux 5.15+) exists only for resettable functions; on a kernel that has it
   // (some function lists it) an absent file means "cannot be reset", on an older one: unknown.
-  for (const f of functions) if (f.resetMethods === undefined) f.resetMethods = kernelHasResetMethod ? [] : null;
+  for (let i = 0; i < functions.length; i++) {
+    const f = functions[i]!;
+    if (f.resetMethods === undefined) f.resetMethods = kernelHasResetMethod ? [] : null;
+  }
   issues.push(...patchCtx.issues);
 
   const slotsText = content('pci-slots');
@@ -1021,7 +1126,7 @@ export function parseSysfsSections(sections: readonly SectionInput[]): ParseResu
   issues.push(...groupsCtx.issues);
   unreadable.push(...groupsCtx.unreadable);
 
-  const unitsText = content('iommu-class');
+  const unitsText = span('iommu-class');
   const acpiText = content('acpi-tables');
   const dmiText = content('dmi-id');
   const hostText = content('hostusage');

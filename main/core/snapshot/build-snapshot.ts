@@ -34,18 +34,80 @@ function mergeFunctions(parts: SnapshotParts): Map<string, PciFunction> {
     return i < 0 ? SOURCE_PRECEDENCE.length : i;
   };
   const slices = [...parts.functions].sort((a, b) => rank(a.source) - rank(b.source));
+  // The function of each patch of the slice before, by the patch's position: sources list the
+  // same functions in the same order (sysfs and lspci both by address), and a patch then finds
+  // its function at its own position, without a lookup in a big host's map.
+  let previous: PciFunction[] = [];
   for (const slice of slices) {
-    for (const patch of slice.functions) {
-      let fn = byAddress.get(patch.address);
+    // Indexed, as the loops of deriveTopology (see there).
+    const patches = slice.functions;
+    const met = new Array<PciFunction>(patches.length);
+    for (let i = 0; i < patches.length; i++) {
+      const patch = patches[i]!;
+      const atPosition = previous[i];
+      let fn = atPosition !== undefined && atPosition.address === patch.address ? atPosition : byAddress.get(patch.address);
+      if (!fn && slice.whole) {
+        fn = takeWholePatch(patch, slice.source);
+        byAddress.set(patch.address, fn);
+        met[i] = fn;
+        continue;
+      }
       if (!fn) {
         fn = emptyPciFunction(patch.address);
         byAddress.set(patch.address, fn);
       }
       applyPatch(fn, patch);
       if (!fn.sources.includes(slice.source)) fn.sources = withSource(fn.sources, slice.source);
+      met[i] = fn;
     }
+    previous = met;
   }
   return byAddress;
+}
+
+/**
+ * A whole patch (FunctionSlice.whole: every field of PciFunction but `sources`, in its order) made
+ * the function itself: each fact it leaves unknown (undefined) set as emptyPciFunction sets it,
+ * and its source added last, where PciFunction has `sources`. Field by field, as applyPatch.
+ */
+function takeWholePatch(patch: FunctionPatch, source: SourceName): PciFunction {
+  patch.vendorId ??= null;
+  patch.deviceId ??= null;
+  patch.subsystemVendorId ??= null;
+  patch.subsystemDeviceId ??= null;
+  patch.vendorName ??= null;
+  patch.deviceName ??= null;
+  patch.subsystemName ??= null;
+  patch.classCode ??= null;
+  patch.progIf ??= null;
+  patch.className ??= null;
+  patch.revision ??= null;
+  patch.headerType ??= null;
+  patch.multifunction ??= null;
+  patch.pcieType ??= null;
+  patch.driver ??= null;
+  patch.driverOverride ??= null;
+  patch.modules ??= null;
+  patch.iommuGroup ??= null;
+  patch.numaNode ??= null;
+  patch.link ??= null;
+  patch.resetMethods ??= null;
+  patch.bootVga ??= null;
+  patch.sriov ??= null;
+  patch.physfn ??= null;
+  patch.acs ??= { state: 'unknown' };
+  patch.flr ??= null;
+  patch.parent ??= null;
+  patch.sysfsPath ??= null;
+  patch.physicalSlot ??= null;
+  patch.secondaryBus ??= null;
+  patch.subordinateBus ??= null;
+  patch.slotImplemented ??= null;
+  patch.slotNumber ??= null;
+  // Every field is set now.
+  const fn = patch as PciFunction;
+  fn.sources = [source];
+  return fn;
 }
 
 /**
@@ -110,31 +172,46 @@ function busKey(domain: number, bus: number): number | null {
   return valid ? domain * 0x100 + bus : null;
 }
 
-/** Fill in what the sources did not state but the topology implies. */
+/**
+ * Fill in what the sources did not state but the topology implies. The loops are indexed, over
+ * numbers kept per device index: this runs once per snapshot, largely before the optimiser has
+ * compiled it, and there a for-of allocates an iterator result per element (and a list per slot
+ * or an address object per device would be kept for the whole pass).
+ */
 function deriveTopology(
   devices: PciFunction[], byAddress: ReadonlyMap<string, PciFunction>, rootBuses: Snapshot['rootBuses'],
 ): void {
-  // Each address is parsed once; addresses[i] is that of devices[i].
-  const addresses = devices.map((d) => pciAddressOf(d.address));
+  const n = devices.length;
+  // Per device: its bus (busKey), its slot (bus * 32 + device number) and its function number,
+  // each address parsed once; NaN for an address that does not parse.
+  const buses = new Float64Array(n);
+  const slots = new Float64Array(n);
+  const functionNumbers = new Uint8Array(n);
   const bridgeForBus = new Map<number, PciFunction>();
-  devices.forEach((d, i) => {
-    const a = addresses[i];
-    const key = a && d.secondaryBus !== null ? busKey(a.domain, d.secondaryBus) : null;
-    if (key !== null) bridgeForBus.set(key, d);
-  });
-  const rootBusKeys = new Set(rootBuses.map((r) => busKey(r.domain, r.bus)));
-  /** Indexes into devices, by slot (bus key and device number). */
-  const slotMembers = new Map<number, number[]>();
-  for (let i = 0; i < devices.length; i++) {
+  for (let i = 0; i < n; i++) {
     const d = devices[i]!;
-    const a = addresses[i];
-    if (!a) continue;
+    const a = pciAddressOf(d.address);
+    if (!a) {
+      buses[i] = NaN;
+      slots[i] = NaN;
+      continue;
+    }
     // A parsed address has an 8-bit bus and a 5-bit device number.
     const bus = busKey(a.domain, a.bus)!;
-    const slotKey = bus * 32 + a.device;
-    const members = slotMembers.get(slotKey);
-    if (members) members.push(i);
-    else slotMembers.set(slotKey, [i]);
+    buses[i] = bus;
+    slots[i] = bus * 32 + a.device;
+    functionNumbers[i] = a.function;
+    const key = d.secondaryBus !== null ? busKey(a.domain, d.secondaryBus) : null;
+    if (key !== null) bridgeForBus.set(key, d);
+  }
+  const rootBusKeys = new Set(rootBuses.map((r) => busKey(r.domain, r.bus)));
+  /** How many functions that are not VFs each slot has. */
+  const slotFunctions = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const d = devices[i]!;
+    const bus = buses[i]!;
+    if (Number.isNaN(bus)) continue;
+    if (d.physfn === null) slotFunctions.set(slots[i]!, (slotFunctions.get(slots[i]!) ?? 0) + 1);
     // The bridge above a bus is the one whose secondary bus it is (kernel `bus->self`).
     if (d.parent === null && !rootBusKeys.has(bus) && d.sysfsPath === null) {
       const bridge = bridgeForBus.get(bus);
@@ -148,27 +225,23 @@ function deriveTopology(
   // function > 0 found while scanning a slot, whatever its own header says (QEMU sets the bit on
   // function 0 only). Function 0 with siblings must have had the bit, or they would not be
   // scanned. VFs are never multifunction (spec 1.3).
-  for (const members of slotMembers.values()) {
-    let functions = 0;
-    for (const i of members) if (devices[i]!.physfn === null) functions++;
-    for (const i of members) {
-      const d = devices[i]!;
-      if (d.physfn !== null) {
-        d.multifunction = false;
-        continue;
-      }
-      const fnNo = addresses[i]!.function;
-      if (fnNo > 0 || functions > 1) d.multifunction = true;
-      else if (d.multifunction === null && d.headerType !== null) d.multifunction = false;
+  for (let i = 0; i < n; i++) {
+    const d = devices[i]!;
+    if (Number.isNaN(slots[i]!)) continue;
+    if (d.physfn !== null) {
+      d.multifunction = false;
+      continue;
     }
+    if (functionNumbers[i]! > 0 || slotFunctions.get(slots[i]!)! > 1) d.multifunction = true;
+    else if (d.multifunction === null && d.headerType !== null) d.multifunction = false;
   }
-  // PF → VF list, when only the VFs said who their PF is.
-  for (const d of devices) {
-    if (d.physfn === null) continue;
-    const pf = byAddress.get(d.physfn);
-    if (pf?.sriov && !pf.sriov.vfs.includes(d.address)) pf.sriov.vfs.push(d.address);
-  }
-  for (const d of devices) {
+  for (let i = 0; i < n; i++) {
+    const d = devices[i]!;
+    // PF → VF list, when only the VFs said who their PF is.
+    if (d.physfn !== null) {
+      const pf = byAddress.get(d.physfn);
+      if (pf?.sriov && !pf.sriov.vfs.includes(d.address)) pf.sriov.vfs.push(d.address);
+    }
     const l = d.link;
     if (l && l.downgraded === null) l.downgraded = linkDowngraded(l);
   }
@@ -176,10 +249,23 @@ function deriveTopology(
 
 function deriveGroups(parts: SnapshotParts, devices: Map<string, PciFunction>): IommuGroup[] {
   if (parts.groups) {
-    for (const g of parts.groups.groups) {
-      for (const a of g.devices) {
-        const d = devices.get(a);
-        if (d && d.iommuGroup === null) d.iommuGroup = g.id;
+    // A function no source gave a group is in the first group that lists it. Only those are
+    // looked up, in a map of their own: sysfs gives every function it lists its group, and on a
+    // big host a lookup per member in the map of all functions costs a cache miss or two.
+    const ungrouped = new Map<string, PciFunction>();
+    devices.forEach((d) => {
+      if (d.iommuGroup === null) ungrouped.set(d.address, d);
+    });
+    // Indexed, as the loops of deriveTopology (see there).
+    const groups = parts.groups.groups;
+    for (let i = 0; i < groups.length && ungrouped.size > 0; i++) {
+      const { id, devices: members } = groups[i]!;
+      for (let k = 0; k < members.length; k++) {
+        const d = ungrouped.get(members[k]!);
+        if (d) {
+          d.iommuGroup = id;
+          ungrouped.delete(d.address);
+        }
       }
     }
     return [...parts.groups.groups].sort((a, b) => a.id - b.id);

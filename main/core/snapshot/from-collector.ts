@@ -108,7 +108,7 @@ export function snapshotFromCollectorOutput(
   const d = sysfs.data;
 
   // sysfs is what the running kernel says: it goes first (build-snapshot's precedence).
-  parts.functions.unshift({ source: 'sysfs', functions: d.functions });
+  parts.functions.unshift({ source: 'sysfs', functions: d.functions, whole: true });
   if (d.groups !== null) parts.groups = { source: 'sysfs', groups: d.groups };
   if (d.rootBuses.length) parts.rootBuses = d.rootBuses;
   parts.slots = [...d.slots, ...(parts.slots ?? [])];

@@ -13,6 +13,13 @@ export type FunctionPatch = { address: string } & Partial<Omit<PciFunction, 'add
 export interface FunctionSlice {
   source: SourceName;
   functions: FunctionPatch[];
+  /**
+   * Every patch has every field of PciFunction but `sources`, in PciFunction's order (undefined
+   * where the source says nothing), and belongs to this slice alone: the builder then makes the
+   * first patch of an address the function itself (the patch changes), instead of a copy of it
+   * (on a big host, a second object per function for the garbage collector to copy).
+   */
+  whole?: boolean;
 }
 
 /** Host facts from one source: the nested cpu/dmi objects may be partial too. */

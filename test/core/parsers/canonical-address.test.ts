@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizePciAddress } from '../../../main/core/model/pci-address.ts';
-import { canonicalPciAddress, isCanonicalPciAddress } from '../../../main/core/parsers/canonical-address.ts';
+import { canonicalAddressKey, canonicalPciAddress, isCanonicalPciAddress, pciAddressOf } from '../../../main/core/parsers/canonical-address.ts';
 
 describe('canonicalPciAddress', () => {
   it('recognises the canonical form, and only it', () => {
@@ -33,5 +33,18 @@ describe('canonicalPciAddress', () => {
     fc.assert(fc.property(fc.oneof(address, fc.string({ maxLength: 20 }), fc.array(piece, { maxLength: 18 }).map((p) => p.join(''))), (text) => {
       expect(canonicalPciAddress(text)).toBe(normalizePciAddress(text));
     }), { numRuns: 20_000 });
+  });
+});
+
+describe('canonicalAddressKey', () => {
+  it('numbers canonical addresses by domain, bus, device and function: the same number for the same address only', () => {
+    const address = fc.tuple(
+      fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xff }), fc.integer({ min: 0, max: 0x1f }), fc.integer({ min: 0, max: 7 }),
+    ).map(([domain, bus, slot, fn]) => `${domain.toString(16).padStart(4, '0')}:${bus.toString(16).padStart(2, '0')}:${slot.toString(16).padStart(2, '0')}.${fn}`);
+    fc.assert(fc.property(address, address, (a, b) => {
+      const p = pciAddressOf(a)!;
+      expect(canonicalAddressKey(a)).toBe(p.domain * 0x10000 + p.bus * 0x100 + p.device * 8 + p.function);
+      expect(canonicalAddressKey(a) === canonicalAddressKey(b)).toBe(a === b);
+    }), { numRuns: 5_000 });
   });
 });

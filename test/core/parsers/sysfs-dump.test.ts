@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HostUsage, IommuGroup, IommuUnit, PciFunction, RootBus, Slot, Unreadable } from '../../../main/core/model/snapshot.ts';
+import { HostUsage, IommuGroup, IommuUnit, PciFunction, RootBus, Slot, Unreadable, emptyPciFunction } from '../../../main/core/model/snapshot.ts';
 import type { CollectorSection } from '../../../main/core/parsers/collector-output.ts';
 import { parseSysfsSections } from '../../../main/core/parsers/sysfs-dump.ts';
 import { runOnCapture } from '../../helpers/run-collector.ts';
@@ -134,9 +134,11 @@ describe('function attributes', () => {
       sriov: null, physfn: null, driver: 'pcieport', driverOverride: null, iommuGroup: 7,
       sysfsPath: 'pci0000:00/0000:00:1c.0', parent: null, secondaryBus: 10, subordinateBus: 12,
     }]);
-    // Fields sysfs cannot know are not set at all (the PCIe port type comes from lspci).
-    expect('pcieType' in data.functions[0]!).toBe(false);
-    expect('acs' in data.functions[0]!).toBe(false);
+    // Fields sysfs cannot know stay unknown (the PCIe port type comes from lspci), in a whole
+    // patch: every field of PciFunction but `sources`, in its order (parts.ts FunctionSlice.whole).
+    expect(data.functions[0]!.pcieType).toBeUndefined();
+    expect(data.functions[0]!.acs).toBeUndefined();
+    expect(Object.keys(data.functions[0]!)).toEqual(Object.keys(emptyPciFunction('')).filter((k) => k !== 'sources'));
   });
 
   it('pci-ids (read when lspci failed) completes the walk\'s blocks; a value the walk has stays', () => {

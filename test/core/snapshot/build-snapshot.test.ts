@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot, type ProvenanceInput } from '../../../main/core/snapshot/build-snapshot.ts';
-import { PciFunction, Snapshot, type Slot } from '../../../main/core/model/snapshot.ts';
-import type { SnapshotParts } from '../../../main/core/snapshot/parts.ts';
+import { PciFunction, Snapshot, emptyPciFunction, type Slot } from '../../../main/core/model/snapshot.ts';
+import type { FunctionPatch, SnapshotParts } from '../../../main/core/snapshot/parts.ts';
 
 const provenance: ProvenanceInput = {
   collectedAt: '2026-11-21T00:00:00.000Z', method: 'import', target: 't', user: null, root: null, durationMs: 1, inputs: [], tool: 'test',
@@ -56,6 +56,32 @@ describe('every field merges', () => {
     // A VF is never multifunction (derived); a PF alone in its slot keeps its header bit.
     const pf = build({ functions: [{ source: 'lspci-vvv', functions: [{ address: '0000:01:00.0', ...sample, physfn: null, multifunction: true }] }] });
     expect(pf.devices[0]!.multifunction).toBe(true);
+  });
+});
+
+describe('whole patches (FunctionSlice.whole)', () => {
+  // Every field of PciFunction but `sources`, in its order, unknown: as parseSysfsSections makes them.
+  const whole = (facts: FunctionPatch): FunctionPatch => ({
+    ...Object.fromEntries(Object.keys(emptyPciFunction('')).filter((k) => k !== 'sources').map((k) => [k, undefined])),
+    ...facts,
+  }) as FunctionPatch;
+
+  it('a whole patch alone is the function with every unknown fact as emptyPciFunction has it, fields in order', () => {
+    const s = build({ functions: [{ source: 'sysfs', whole: true, functions: [whole({ address: '0000:01:00.0', driver: 'nvme', link: null })] }] });
+    expect(s.devices[0]).toStrictEqual({ ...emptyPciFunction('0000:01:00.0'), driver: 'nvme', sources: ['sysfs'] });
+    expect(Object.keys(s.devices[0]!)).toEqual(Object.keys(emptyPciFunction('')));
+  });
+
+  it('merges as a copy would: it wins over later sources, which fill what it leaves unknown', () => {
+    const s = build({
+      functions: [
+        { source: 'lspci-vvv', functions: [{ address: '0000:01:00.0', driver: 'nouveau', pcieType: 'endpoint', acs: { state: 'absent' }, link: null }] },
+        { source: 'sysfs', whole: true, functions: [whole({ address: '0000:01:00.0', driver: 'vfio-pci', iommuGroup: 3, link: null })] },
+      ],
+    });
+    expect(s.devices[0]).toMatchObject({ driver: 'vfio-pci', pcieType: 'endpoint', acs: { state: 'absent' }, iommuGroup: 3, link: null });
+    expect(s.devices[0]!.sources).toEqual(['sysfs', 'lspci-vvv']);
+    expect(Object.keys(s.devices[0]!)).toEqual(Object.keys(emptyPciFunction('')));
   });
 });
 
