@@ -4,6 +4,7 @@
  * function that way ("0000:00:1c.0"), snapshots store it, and a big host has tens of thousands.
  */
 import { normalizePciAddress, parsePciAddress, type PciAddress } from '../model/pci-address.ts';
+import { hexDigitValue } from './char-codes.ts';
 
 function isLowerHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66);
@@ -32,20 +33,16 @@ export function canonicalPciAddress(text: string): string | null {
   return isCanonicalPciAddress(text) ? text : normalizePciAddress(text);
 }
 
-function hexDigit(c: number): number {
-  return c <= 0x39 ? c - 0x30 : c - 0x57;
-}
-
 /** parsePciAddress (model/pci-address.ts), the same answer for every input, without a regex for canonical ones. */
 export function pciAddressOf(text: string): PciAddress | null {
   if (!isCanonicalPciAddress(text)) return parsePciAddress(text);
   const n = text.length;
   let domain = 0;
-  for (let i = 0; i < n - 8; i++) domain = domain * 16 + hexDigit(text.charCodeAt(i));
+  for (let i = 0; i < n - 8; i++) domain = domain * 16 + hexDigitValue(text.charCodeAt(i));
   return {
     domain,
-    bus: hexDigit(text.charCodeAt(n - 7)) * 16 + hexDigit(text.charCodeAt(n - 6)),
-    device: hexDigit(text.charCodeAt(n - 4)) * 16 + hexDigit(text.charCodeAt(n - 3)),
+    bus: hexDigitValue(text.charCodeAt(n - 7)) * 16 + hexDigitValue(text.charCodeAt(n - 6)),
+    device: hexDigitValue(text.charCodeAt(n - 4)) * 16 + hexDigitValue(text.charCodeAt(n - 3)),
     function: text.charCodeAt(n - 1) - 0x30,
   };
 }
@@ -58,8 +55,8 @@ export function pciAddressOf(text: string): PciAddress | null {
 export function canonicalAddressKey(text: string): number {
   const n = text.length;
   let domain = 0;
-  for (let i = 0; i < n - 8; i++) domain = domain * 16 + hexDigit(text.charCodeAt(i));
-  const bus = hexDigit(text.charCodeAt(n - 7)) * 16 + hexDigit(text.charCodeAt(n - 6));
-  const device = hexDigit(text.charCodeAt(n - 4)) * 16 + hexDigit(text.charCodeAt(n - 3));
+  for (let i = 0; i < n - 8; i++) domain = domain * 16 + hexDigitValue(text.charCodeAt(i));
+  const bus = hexDigitValue(text.charCodeAt(n - 7)) * 16 + hexDigitValue(text.charCodeAt(n - 6));
+  const device = hexDigitValue(text.charCodeAt(n - 4)) * 16 + hexDigitValue(text.charCodeAt(n - 3));
   return domain * 0x10000 + bus * 0x100 + device * 8 + text.charCodeAt(n - 1) - 0x30;
 }

@@ -17,6 +17,7 @@
 import type { DmesgCategory, DmesgEvent, ParseIssue, ParseResult, PcieType } from '../model/snapshot.ts';
 import { normalizePciAddress } from '../model/pci-address.ts';
 import { canonicalPciAddress } from './canonical-address.ts';
+import { isDigit } from './char-codes.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Line normalisation (spec 5.1)
@@ -53,7 +54,6 @@ function secondsOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /**
  * Where the `]` of a plain monotonic stamp `[    1.234567] ` (padding spaces, seconds, one space

@@ -9,6 +9,7 @@ import { formatPciAddress, parsePciAddress, type PciAddress } from '../model/pci
 import type { Link, PcieType } from '../model/snapshot.ts';
 import type { FunctionPatch } from '../snapshot/parts.ts';
 import { isCanonicalPciAddress } from './canonical-address.ts';
+import { hexDigitValue, isBlank, isHexDigit } from './char-codes.ts';
 
 /** What every lspci parser returns. */
 export interface LspciFunctions {
@@ -106,10 +107,6 @@ function parseAddressPath(
   return { address: formatPciAddress(current), parent };
 }
 
-function isHexDigit(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
-}
-
 /** text[at, at + 4) is four hex digits, /^[0-9a-fA-F]{4}$/ in place. */
 function isHex4At(text: string, at: number): boolean {
   return isHexDigit(text.charCodeAt(at)) && isHexDigit(text.charCodeAt(at + 1))
@@ -138,7 +135,7 @@ function hexAt(text: string, at: number, length: number): string {
   let value = 0;
   for (let i = at; i < at + length; i++) {
     const c = text.charCodeAt(i);
-    value = value * 16 + (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
+    value = value * 16 + hexDigitValue(c);
   }
   const key = value * 8 + length;
   const slot = (value ^ (value >> 10) ^ length) & (HEX_SLOTS - 1);
@@ -417,13 +414,6 @@ export function parseAcsWords(text: string, from = 0, to = text.length): number 
     start = end;
   }
   return seen === 0x7f ? value : null;
-}
-
-/** The characters `split(/\s+/)` splits on (and `\s` matches, and trim() removes); ASCII decided first. */
-export function isBlank(c: number): boolean {
-  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a)
-    || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** The flags by the first character of their lspci name, which differs for each (ASCII). */

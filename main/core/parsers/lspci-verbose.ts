@@ -32,11 +32,12 @@
 import type { ParseIssue, ParseResult, PcieType } from '../model/snapshot.ts';
 import type { FunctionPatch } from '../snapshot/parts.ts';
 import {
-  VendorNames, buildLink, clipLine, indexWithin, isBlank, keyAt, lspciSpeedToSysfs, parseAcsWords, parseExpressCapability,
+  VendorNames, buildLink, clipLine, indexWithin, keyAt, lspciSpeedToSysfs, parseAcsWords, parseExpressCapability,
   parseLspciHeader, parseModuleList, parseSubsystemValue,
   type LspciFunctions, type LspciHeader,
 } from './lspci-common.ts';
 import { CONFIG_SPACE_SIZE, LEGACY_CONFIG_SIZE, decodeConfigSpace, parseHexDumpLine, readHexDumpLine } from './lspci-config-space.ts';
+import { decimalWithin, isBlank, isDigit, isHexDigit } from './char-codes.ts';
 
 export { acsFlagNames, type LspciFunctions } from './lspci-common.ts';
 
@@ -156,8 +157,6 @@ function keyWithin(text: string, at: number, stop: number, key: string): boolean
   return at + key.length <= stop && keyAt(text, at, key);
 }
 
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
-
 /**
  * The number text[at...] starts with when it is 1 to 9 digits that end a word, as /\d{1,9}\b/
  * reads it there (the line ending at `stop`); -1 when it is not.
@@ -229,10 +228,6 @@ function flrCapableWithin(text: string, from: number, stop: number): boolean {
 
 function isWordCharacter(c: number): boolean {
   return isDigit(c) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
-}
-
-function isHexDigit(c: number): boolean {
-  return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
 /** The characters besides "\n" that a regex's `.` does not match. */
@@ -321,18 +316,6 @@ function sortsAfter(a: string, b: string): boolean {
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0d;
-}
-
-/** text[from, stop) as a number when it is 1 to 9 decimal digits (/^\d{1,9}$/), else null. */
-function decimalWithin(text: string, from: number, stop: number): number | null {
-  if (stop - from < 1 || stop - from > 9) return null;
-  let value = 0;
-  for (let i = from; i < stop; i++) {
-    const c = text.charCodeAt(i);
-    if (!isDigit(c)) return null;
-    value = value * 10 + c - 0x30;
-  }
-  return value;
 }
 
 /**
@@ -508,7 +491,7 @@ export function parseLspciVerbose(text: string, from = 0, to = text.length): Par
         return;
       case 'IOMMU group: ':
       case 'NUMA node: ': {
-        const number = decimalWithin(text, first + key.length, stop);
+        const number = decimalWithin(text, first + key.length, stop, 9);
         if (number === null) issues.push({ line: at, message: `${key.slice(0, -2)} is not a number: ${clipLine(text.slice(first + key.length, stop))}` });
         else if (key === 'IOMMU group: ') setGroup(block, number);
         else patch.numaNode = number;

@@ -50,7 +50,7 @@ import type {
 import type { FunctionPatch } from '../snapshot/parts.ts';
 import { canonicalAddressKey, canonicalPciAddress, isCanonicalPciAddress } from './canonical-address.ts';
 import { sectionSpan, type CollectorSection, type SectionSpan } from './collector-output.ts';
-import { isBlank } from './lspci-common.ts';
+import { decimalWithin, isBlank, isDigit, isHexDigit } from './char-codes.ts';
 
 export type IommuUnitInfo = Snapshot['iommu']['units'][number];
 
@@ -382,10 +382,6 @@ function readPciBlocks(ctx: Ctx, section: SectionSpan, reuse: boolean, done: (bl
   if (cur) done(cur);
 }
 
-function isHexDigit(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
-}
-
 /** sysfs `0x%04x` / `0x%06x` / `0x%02x` values → "8086"; null when not exactly that form. */
 function hexId(value: string | undefined, digits: number): string | null {
   if (value === undefined) return null;
@@ -394,8 +390,6 @@ function hexId(value: string | undefined, digits: number): string | null {
   for (let i = 2; i < v.length; i++) if (!isHexDigit(v.charCodeAt(i))) return null;
   return v.slice(2).toLowerCase();
 }
-
-const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 
 /**
  * A value of up to 10 decimal digits, with a "-" before them or not, blanks around it allowed
@@ -409,15 +403,8 @@ function decimal(value: string | undefined): number | null {
   while (from < to && isBlank(value.charCodeAt(from))) from++;
   while (to > from && isBlank(value.charCodeAt(to - 1))) to--;
   const negative = from < to && value.charCodeAt(from) === 0x2d;
-  const first = negative ? from + 1 : from;
-  if (to - first < 1 || to - first > 10) return null;
-  let n = 0;
-  for (let i = first; i < to; i++) {
-    const c = value.charCodeAt(i);
-    if (!isDigit(c)) return null;
-    n = n * 10 + c - 0x30;
-  }
-  return negative ? -n : n;
+  const n = decimalWithin(value, negative ? from + 1 : from, to, 10);
+  return n !== null && negative ? -n : n;
 }
 
 /**
