@@ -54,7 +54,6 @@ function secondsOrNull(value: number): number | null {
   return Number.isFinite(value) ? value : null;
 }
 
-
 /**
  * Where the `]` of a plain monotonic stamp `[    1.234567] ` (padding spaces, seconds, one space
  * after) is; -1 when the line does not start so and MONOTONIC_RE must read it (-d deltas, other
