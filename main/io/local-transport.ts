@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { StringDecoder } from 'node:string_decoder';
-import { TransportError, type RunOptions, type RunResult, type Transport } from './transport.ts';
+import { joinOutput, TransportError, type RunOptions, type RunResult, type Transport } from './transport.ts';
 
 export class LocalTransport implements Transport {
   readonly target = 'this machine';
@@ -30,7 +30,8 @@ export class LocalTransport implements Transport {
       this.running.add(child);
       const out = new StringDecoder('utf8');
       const errDecoder = new StringDecoder('utf8');
-      let stdout = '';
+      // The output as it arrives, joined once at the end (see joinOutput).
+      const stdout: string[] = [];
       let stderr = '';
       let settled = false;
       const finish = (action: () => void) => {
@@ -52,7 +53,7 @@ export class LocalTransport implements Transport {
       child.stdout!.on('data', (chunk: Buffer) => {
         const text = out.write(chunk);
         if (text === '') return;
-        stdout += text;
+        stdout.push(text);
         options.onStdout?.(text);
       });
       child.stderr!.on('data', (chunk: Buffer) => { stderr += errDecoder.write(chunk); });
@@ -60,11 +61,11 @@ export class LocalTransport implements Transport {
       child.on('close', (code) => {
         const rest = out.end();
         if (rest) {
-          stdout += rest;
+          stdout.push(rest);
           options.onStdout?.(rest);
         }
         stderr += errDecoder.end();
-        finish(() => resolve({ stdout, stderr, exitCode: code }));
+        finish(() => resolve({ stdout: joinOutput(stdout), stderr, exitCode: code }));
       });
       // The shell may exit before reading all of stdin (e.g. a syntax error): EPIPE is not our failure.
       child.stdin!.on('error', () => undefined);

@@ -14,7 +14,7 @@ import type { Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import ssh2 from 'ssh2';
 import type { AuthenticationType, ClientChannel, ParsedKey, ServerHostKeyAlgorithm } from 'ssh2';
-import { COLLECTOR_COMMANDS, TransportError, type RunOptions, type RunResult, type Transport } from '../transport.ts';
+import { COLLECTOR_COMMANDS, joinOutput, TransportError, type RunOptions, type RunResult, type Transport } from '../transport.ts';
 import { defaultHostKeyStorePath, HostKeyStore } from './host-key-store.ts';
 import {
   checkHostKey, entriesForHost, fingerprintSha256, keyTypeLabel, knownHostsName, parseKnownHosts, sshKeyTypeOfBlob,
@@ -446,7 +446,8 @@ class SshTransport implements Transport {
         }
         const stdoutDecoder = new StringDecoder('utf8');
         const stderrDecoder = new StringDecoder('utf8');
-        let stdout = '';
+        // The output as it arrives, joined once at the end (see joinOutput).
+        const stdout: string[] = [];
         let stderr = '';
         let exit: { code: number | null } | null = null;
         let stderrEnded = false;
@@ -455,17 +456,17 @@ class SshTransport implements Transport {
           if (!stderrEnded || !closed) return;
           const rest = stdoutDecoder.end();
           if (rest !== '') {
-            stdout += rest;
+            stdout.push(rest);
             options.onStdout?.(rest);
           }
           stderr += stderrDecoder.end();
           if (exit === null) settle(() => reject(cutOff(this.connectionLost ?? 'the session ended without an exit status')));
-          else settle(() => resolve({ stdout, stderr, exitCode: exit!.code }));
+          else settle(() => resolve({ stdout: joinOutput(stdout), stderr, exitCode: exit!.code }));
         };
         stream.on('data', (chunk: Buffer) => {
           const text = stdoutDecoder.write(chunk);
           if (text === '') return;
-          stdout += text;
+          stdout.push(text);
           options.onStdout?.(text);
         });
         stream.stderr.on('data', (chunk: Buffer) => {
