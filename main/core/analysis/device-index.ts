@@ -154,13 +154,30 @@ export class DeviceIndex {
   private readonly scope: string[] = [];
 
   constructor(readonly devices: readonly PciFunction[]) {
-    let known = false;
+    // One method per pass over the functions: the index is built once per analysis, so its loops
+    // reach the optimizing compiler by on-stack replacement, and code compiled for one loop of a
+    // longer constructor fell back to the interpreter where the next statement had never run
+    // (V8 "insufficient type feedback"), once per analysis for the first analyses of a process.
     const firstListings: PciFunction[] = [];
     this.listingPositions = new Int32Array(devices.length);
     this.busKeys = new Float64Array(devices.length);
-    // Indexed loops over every function: the index is built once per analysis, largely before the
-    // optimizing compiler takes the constructor over, and for...of allocates an iteration result
-    // per entry until then.
+    this.topologyKnown = this.listFirst(devices, firstListings);
+    this.firstListings = firstListings;
+    const count = firstListings.length;
+    this.resetScopes = new Array<readonly string[] | undefined>(count).fill(undefined);
+    this.names = new Array<string | undefined>(count).fill(undefined);
+    this.parents = new Int32Array(count).fill(UNSETTLED);
+    this.childStart = this.countChildren(count);
+    this.childList = this.listChildren(count);
+  }
+
+  /**
+   * Fills byAddress, listingPositions, busKeys and bridgeBySecondary, and `firstListings` with
+   * the first function listed at each address; true when the tree is known (topologyKnown).
+   * Indexed loops: for...of allocates an iteration result per entry until the loop is optimised.
+   */
+  private listFirst(devices: readonly PciFunction[], firstListings: PciFunction[]): boolean {
+    let known = false;
     for (let i = 0; i < devices.length; i++) {
       const d = devices[i]!;
       const first = this.byAddress.get(d.address);
@@ -186,25 +203,29 @@ export class DeviceIndex {
       }
       if (d.parent !== null) known = true;
     }
-    this.topologyKnown = known;
-    this.firstListings = firstListings;
-    const count = firstListings.length;
-    this.resetScopes = new Array<readonly string[] | undefined>(count).fill(undefined);
-    this.names = new Array<string | undefined>(count).fill(undefined);
-    this.parents = new Int32Array(count).fill(UNSETTLED);
-    // Children in list order: counted per bridge, then set out bridge by bridge.
-    this.childStart = new Int32Array(count + 1);
+    return known;
+  }
+
+  /** childStart: children counted per bridge (settling every parent), then summed into start positions. */
+  private countChildren(count: number): Int32Array {
+    const start = new Int32Array(count + 1);
     for (let p = 0; p < count; p++) {
       const parent = this.parentPosition(p);
-      if (parent >= 0) this.childStart[parent + 1]!++;
+      if (parent >= 0) start[parent + 1]!++;
     }
-    for (let p = 0; p < count; p++) this.childStart[p + 1]! += this.childStart[p]!;
-    this.childList = new Int32Array(this.childStart[count]!);
+    for (let p = 0; p < count; p++) start[p + 1]! += start[p]!;
+    return start;
+  }
+
+  /** childList: the children of each bridge set out from its childStart, in list order. */
+  private listChildren(count: number): Int32Array {
+    const list = new Int32Array(this.childStart[count]!);
     const next = this.childStart.slice(0, count);
     for (let p = 0; p < count; p++) {
       const parent = this.parents[p]!;
-      if (parent >= 0) this.childList[next[parent]!++] = p;
+      if (parent >= 0) list[next[parent]!++] = p;
     }
+    return list;
   }
 
   get(address: string): PciFunction | undefined {
