@@ -11,7 +11,7 @@ import { readinessChecks, type Check } from './checklist.ts';
 import { DeviceIndex, kernelGroups } from './device-index.ts';
 import { acsOverrideState, explainGroups, type GroupExplanation } from './explain.ts';
 import { hostCriticalFacts } from './host-critical.ts';
-import { matchingPredicted, predictReport, type PredictJson } from './predict-report.ts';
+import { matchingPredicted, predictionDifferences } from './predict-report.ts';
 import { predictGroups, shortAddress } from './predictor/index.ts';
 import { analyzeSlots, type SlotAnalysis } from './slots.ts';
 import { passthroughVerdicts, unknownHostdevs, type AnalysisGroup, type DeviceVerdict, type GroupVerdict } from './verdicts.ts';
@@ -25,7 +25,11 @@ export interface Analysis {
   groups: GroupVerdict[];
   explanations: GroupExplanation[];
   slots: SlotAnalysis[];
-  prediction: PredictJson;
+  /**
+   * Whether the groups predicted from the data equal the kernel's (null without kernel groups),
+   * and the predictor's notes. `iommu-atlas predict` gives the groups themselves (predictReport).
+   */
+  prediction: { equal: boolean | null; notes: string[] };
   /** Remarks about the analysis as a whole: what it could not know, and what that means. */
   notes: string[];
   unreadable: { what: string; why: string }[];
@@ -58,12 +62,13 @@ export function analyzeSnapshot(snapshot: Snapshot): Analysis {
   const verdicts = passthroughVerdicts(snapshot, index, groups, critical, groupNote);
   notes.push(...unknownHostdevs(snapshot, index));
 
-  // Each group's predicted twin: the report compares the partitions by it, the explanations start from it.
-  const matches = matchingPredicted(groups.map((g) => g.devices), prediction.predicted.map((p) => p.devices));
-  const report = predictReport(snapshot, prediction, fromKernel ? groups : [], matches);
-  if (report.equal === false) {
-    const off = (report.comparison ?? []).filter((d) => d.kind !== 'equal');
-    const where = [...new Set(off.flatMap((d) => [...d.predicted, ...d.actual]))];
+  // Each group's predicted twin: the comparison starts from it, and so do the explanations.
+  const predictedMembers = prediction.predicted.map((p) => p.devices);
+  const members = groups.map((g) => g.devices);
+  const matches = matchingPredicted(members, predictedMembers);
+  const agreement = fromKernel ? predictionDifferences(predictedMembers, members, matches) : null;
+  if (agreement && !agreement.equal) {
+    const where = [...new Set(agreement.differing.flatMap((d) => [...d.predicted, ...d.actual]))];
     notes.push(`The groups predicted from this snapshot's data differ from the kernel's for ${where.slice(0, 8).map(shortAddress).join(', ')}${where.length > 8 ? ` and ${where.length - 8} more` : ''}: explanations for those groups are not certain.`);
   }
   const override = acsOverrideState(snapshot);
@@ -79,7 +84,7 @@ export function analyzeSnapshot(snapshot: Snapshot): Analysis {
     groups: verdicts.groups,
     explanations: explainGroups(snapshot, groups, prediction, index, matches, override),
     slots: analyzeSlots(snapshot, index),
-    prediction: report,
+    prediction: { equal: agreement ? agreement.equal : null, notes: [...prediction.notes] },
     notes,
     unreadable: snapshot.provenance.unreadable.map((u) => ({ what: u.what, why: u.why })),
   };

@@ -84,6 +84,11 @@ export function matchingPredicted(groups: readonly (readonly string[])[], predic
   });
 }
 
+/** The partitions are the same when there are as many groups and each actual one has its predicted twin. */
+function matchedOneToOne(predicted: readonly (readonly string[])[], actual: readonly (readonly string[])[], matches: readonly number[]): boolean {
+  return predicted.length === actual.length && matches.every((i) => i >= 0);
+}
+
 /**
  * compareGroups orders every group by PCI address; when the partitions are the same (the usual
  * case: as many groups, each actual one matched by a predicted one) the matches answer first.
@@ -92,10 +97,23 @@ export function matchingPredicted(groups: readonly (readonly string[])[], predic
 function comparison(
   predicted: readonly (readonly string[])[], actual: readonly (readonly string[])[], matches: readonly number[],
 ): { equal: boolean; diffs: ComparisonRow[] } {
-  if (predicted.length === actual.length && matches.every((i) => i >= 0)) {
+  if (matchedOneToOne(predicted, actual, matches)) {
     return { equal: true, diffs: actual.map((g) => ({ kind: 'equal', predicted: g, actual: g })) };
   }
   return compareGroups(predicted, actual);
+}
+
+/**
+ * What the analysis says of the prediction (`analyze` reports whether it equals the kernel's
+ * groups, and where not): the rows that differ, none when the partitions are the same. No row
+ * per equal group, unlike predictReport: on a big host that is thousands of rows nobody reads.
+ */
+export function predictionDifferences(
+  predicted: readonly (readonly string[])[], actual: readonly (readonly string[])[], matches: readonly number[],
+): { equal: boolean; differing: ComparisonRow[] } {
+  if (matchedOneToOne(predicted, actual, matches)) return { equal: true, differing: [] };
+  const cmp = compareGroups(predicted, actual);
+  return { equal: cmp.equal, differing: cmp.diffs.filter((d) => d.kind !== 'equal') };
 }
 
 /**
