@@ -26,13 +26,16 @@ export function keyAt(text: string, at: number, key: string): boolean {
   return true;
 }
 
-/** The first index of `needle` in text[from, stop), or -1 (indexOf would search on past the line). */
+/**
+ * The first index of `needle` in text[from, stop), or -1. Searched in a slice of the line:
+ * text.indexOf would search on past it, and a loop of charCodeAt over it took longer than slicing
+ * and V8's own search (some 4% of the parse of a 10,000-function host; a slice of 13 characters
+ * or more is a view of the text, not a copy).
+ */
 export function indexWithin(text: string, needle: string, from: number, stop: number): number {
-  const initial = needle.charCodeAt(0);
-  for (let i = from; i + needle.length <= stop; i++) {
-    if (text.charCodeAt(i) === initial && keyAt(text, i, needle)) return i;
-  }
-  return -1;
+  if (stop - from < needle.length) return -1;
+  const at = text.slice(from, stop).indexOf(needle);
+  return at < 0 ? -1 : from + at;
 }
 
 /** A line shortened for an issue message. */
@@ -316,6 +319,11 @@ export class VendorNames {
       return { vendorName: vendor, deviceName: names.slice(vendor.length + 1) };
     }
     return { vendorName: null, deviceName: names };
+  }
+
+  /** Whether a name was learnt for the vendor. */
+  knows(vendorId: string): boolean {
+    return this.byId.has(vendorId);
   }
 
   /**
